@@ -1,0 +1,23 @@
+# hgd-mm: every target sets up .venv first (tools/setup_env.sh; a second run
+# installs nothing).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup test demo bench clean
+
+setup:
+	@bash tools/setup_env.sh
+
+# The test suite. pytest's exit code 5 ("no tests collected") is a failure here.
+test: setup
+	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+# The main job: data -> teacher -> plain student and HGD student -> table.
+demo: setup
+	@$(PY) tools/demo.py
+
+clean:
+	rm -rf work_dirs data/mini_coco

@@ -1,0 +1,148 @@
+"""Compatibility fixes for the pinned OpenMMLab stack on torch >= 2.
+
+Applied once, on ``import hgd_mm``; nothing installed is edited on disk. Each fix
+is a small function with its own test in ``tests/test_compat.py``.
+
+1. ``import mmrazor.models`` on torch >= 2 (mmrazor issues 615/632/652).
+   mmrazor 1.0.0 builds its quantization backend configs at import time from
+   torch internals that no longer exist (``torch.nn.quantized._reference``...),
+   and that import sits on the path of *every* MMRazor component. We register
+   a stand-in for ``mmrazor.structures.quantization.backend_config`` before
+   mmrazor is imported. It exports the same names; using any of them raises a
+   clear error. Quantization is the only feature lost; distillation is intact.
+2. mmengine 0.10.7 checkpoints under torch >= 2.6, where ``torch.load`` defaults
+   to ``weights_only=True`` and rejects the numpy scalars/arrays mmengine stores in
+   ``meta`` and the ``HistoryBuffer`` objects in ``message_hub``. We allow-list
+   exactly those types with ``torch.serialization.add_safe_globals``;
+   ``weights_only`` stays on, so a checkpoint whose pickle names any other
+   callable is still refused.
+"""
+import pickle
+import sys
+import types
+from typing import Callable, List
+
+import numpy as np
+import torch
+
+_BACKEND_CONFIG_MODULE = 'mmrazor.structures.quantization.backend_config'
+_BACKEND_CONFIG_NAMES = (
+    'get_native_backend_config', 'get_native_backend_config_dict',
+    'get_academic_backend_config', 'get_academic_backend_config_dict',
+    'get_openvino_backend_config', 'get_openvino_backend_config_dict',
+    'get_tensorrt_backend_config', 'get_tensorrt_backend_config_dict')
+
+
+class QuantizationUnavailableError(ImportError):
+    """Raised when a mmrazor quantization backend config is used."""
+
+
+def _unavailable(name: str):
+
+    def raise_unavailable(*args, **kwargs):
+        raise QuantizationUnavailableError(
+            f'mmrazor quantization ({name}) is not available: mmrazor 1.0.0 '
+            f'builds its backend configs from torch internals removed in '
+            f'torch {torch.__version__}. hgd_mm replaced that module so that '
+            f'the distillation components import; use torch 1.13 with '
+            f'mmrazor for quantization.')
+
+    raise_unavailable.__name__ = name
+    return raise_unavailable
+
+
+class _UnavailableBackendConfigs(dict):
+    """``BackendConfigs`` mapping whose every lookup explains the situation."""
+
+    def __missing__(self, key):
+        _unavailable(f'BackendConfigs[{key!r}]')()
+
+
+def patch_mmrazor_quantization_import() -> bool:
+    """Let ``import mmrazor.models`` succeed on torch >= 2.
+
+    Returns True if the stand-in module was installed, False when it is not
+    needed (torch < 2) or mmrazor's structures are already imported.
+    """
+    if _BACKEND_CONFIG_MODULE in sys.modules:
+        return False
+    if 'mmrazor.structures' in sys.modules:
+        # Too late to intervene without editing the installed package.
+        return False
+    if int(torch.__version__.split('.')[0]) < 2:
+        return False
+    stub = types.ModuleType(_BACKEND_CONFIG_MODULE)
+    stub.__doc__ = ('Stand-in installed by hgd_mm.compat: the quantization '
+                    'backend configs of mmrazor 1.0.0 need torch 1.13.')
+    stub.BackendConfigs = _UnavailableBackendConfigs()
+    for name in _BACKEND_CONFIG_NAMES:
+        setattr(stub, name, _unavailable(name))
+    stub.__all__ = ['BackendConfigs', *_BACKEND_CONFIG_NAMES]
+    sys.modules[_BACKEND_CONFIG_MODULE] = stub
+    return True
+
+
+def history_buffer_method(owner: object, name: str) -> Callable:
+    """Restricted ``getattr`` for unpickling ``HistoryBuffer`` state.
+
+    Resolves ``HistoryBuffer.<statistics method>`` and refuses anything else,
+    so allowing the pickle's ``builtins.getattr`` opens nothing more.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and isinstance(name, str) and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({owner!r}, {name!r}) while loading a checkpoint '
+        f'with weights_only=True: hgd_mm only allows HistoryBuffer statistics '
+        f'methods. Load only checkpoints you trust.')
+
+
+def mmengine_checkpoint_safe_globals() -> List[object]:
+    """The non-tensor types mmengine 0.10.7 writes into a checkpoint.
+
+    - ``meta``: numpy scalars (e.g. ``np.float64`` learning rates, seeds drawn
+      with numpy) and small arrays, pickled through numpy's reconstruct
+      functions and dtype classes;
+    - ``message_hub``: ``HistoryBuffer``; its state is numpy arrays plus its
+      statistics methods, pickled as ``getattr(HistoryBuffer, 'mean')``. For
+      that one use, ``builtins.getattr`` is mapped to
+      :func:`history_buffer_method`, which returns only those methods.
+    Everything else mmengine writes (dicts, lists, tuples, OrderedDict, tensors,
+    optimizer and scheduler state) is already allowed by torch.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    multiarray = getattr(np, '_core', None) or np.core
+    safe = [
+        HistoryBuffer,
+        multiarray.multiarray.scalar,
+        multiarray.multiarray._reconstruct,
+        np.ndarray,
+        np.dtype,
+        (history_buffer_method, 'builtins.getattr'),
+    ]
+    # numpy >= 1.25 pickles a dtype through its class (np.dtypes.Float64DType).
+    dtype_classes = [
+        type(np.dtype(code))
+        for code in ('b', 'B', 'h', 'H', 'i', 'I', 'l', 'L', 'q', 'Q', 'e',
+                     'f', 'd', 'g', '?', 'U', 'S', 'O')
+    ]
+    safe.extend(cls for cls in dtype_classes if cls is not np.dtype)
+    return safe
+
+
+def allow_mmengine_checkpoints() -> bool:
+    """Allow-list mmengine's checkpoint types for ``weights_only`` loading."""
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is None:  # torch < 2.4 loads without weights_only
+        return False
+    add_safe_globals(mmengine_checkpoint_safe_globals())
+    return True
+
+
+def apply() -> None:
+    """Apply every fix; safe to call more than once."""
+    patch_mmrazor_quantization_import()
+    allow_mmengine_checkpoints()

@@ -1,0 +1,36 @@
+"""hgd-mm: Hands-on Guidance Distillation for MMDetection, as MMRazor components."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+
+def read_requirements(name: str) -> list:
+    path = osp.join(osp.dirname(__file__), 'requirements', name)
+    with open(path) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def read_version() -> str:
+    namespace: dict = {}
+    with open(osp.join(osp.dirname(__file__), 'hgd_mm', 'version.py')) as f:
+        exec(f.read(), namespace)
+    return namespace['__version__']
+
+
+setup(
+    name='hgd-mm',
+    version=read_version(),
+    description='Hands-on Guidance Distillation (HGD) for MMDetection via MMRazor',
+    long_description=open('README.md').read() if osp.exists('README.md') else '',
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['hgd_mm', 'hgd_mm.*']),
+    python_requires='>=3.8',
+    # torch is left open here (CPU or CUDA build, >=2.0); requirements/torch.txt
+    # pins the build that `make` installs and CI tests.
+    install_requires=(['torch>=2.0'] + read_requirements('mmcv.txt') +
+                      read_requirements('runtime.txt')),
+    extras_require={'tests': read_requirements('tests.txt')},
+    license='Apache License 2.0',
+    zip_safe=False,
+)

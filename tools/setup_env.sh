@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Create .venv (if missing) and install the pinned OpenMMLab stack into it.
+#
+# Idempotent: a stamp file records the requirement set; a second run with the same
+# set installs nothing. Works on a fresh machine: mmcv 2.1.0 has no wheel for
+# torch 2.13 on the index, so pip builds it from source (about 10 minutes on 2
+# cores) unless a prebuilt wheel folder is found (../shared/wheels, or whatever
+# PIP_FIND_LINKS already names). That folder is a cache, never a requirement.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${VENV:-$here/.venv}
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+
+stamp_key=$(cat "$here/tools/setup_env.sh" "$here/setup.py" "$here/requirements/"*.txt | sha256sum | cut -c1-16)
+stamp=$venv/.hgd_mm_env_$stamp_key
+if [ -f "$stamp" ]; then
+  exit 0
+fi
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "[setup] creating $venv"
+  "$python" -m venv "$venv"
+fi
+pip=("$venv/bin/python" -m pip --disable-pip-version-check)
+
+# A local wheel cache, if this machine has one (CI and dev machines do).
+if [ -d "$here/../shared/wheels" ]; then
+  export PIP_FIND_LINKS="$(cd "$here/../shared/wheels" && pwd)${PIP_FIND_LINKS:+ $PIP_FIND_LINKS}"
+  echo "[setup] using local wheels from $PIP_FIND_LINKS"
+fi
+
+echo "[setup] build tools (setuptools<81: mmcv's build and mmengine import pkg_resources)"
+"${pip[@]}" install -q "setuptools>=64,<81" wheel ninja
+
+echo "[setup] torch (CPU build; see README for CUDA)"
+"${pip[@]}" install -q -r "$here/requirements/torch.txt"
+
+echo "[setup] mmcv 2.1.0 with ops (builds from source when no wheel is found: ~10 min)"
+MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} "${pip[@]}" install --no-build-isolation \
+  -r "$here/requirements/mmcv.txt"
+
+echo "[setup] mmengine, mmdet, mmrazor and the rest"
+"${pip[@]}" install -q -r "$here/requirements/runtime.txt" -r "$here/requirements/tests.txt"
+
+echo "[setup] hgd_mm (editable)"
+"${pip[@]}" install -q --no-build-isolation --no-deps -e "$here"
+
+"$venv/bin/python" -c "import hgd_mm, mmcv.ops, mmrazor.models, mmdet; print('[setup] ok: mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
+rm -f "$venv"/.hgd_mm_env_*
+touch "$stamp"
