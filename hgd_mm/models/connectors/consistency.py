@@ -1,0 +1,46 @@
+"""Parameter-free consistency normalisation applied to both sides of a pair.
+
+Both the aligned student map and the teacher map pass through the same
+normalisation before they are compared, so that stages whose magnitudes
+differ by orders (C2 vs C5, ResNet vs MobileNet) are compared on pattern, not
+scale.
+"""
+from typing import Callable, Dict, Optional
+
+import torch
+
+
+def standardize_channels(feature: torch.Tensor,
+                         eps: float = 1e-5) -> torch.Tensor:
+    """Per-channel standardisation over H x W: zero mean, unit variance.
+
+    A 1 x 1 map (P6/P7 of a small image) has no spatial statistics: every
+    value would standardise to 0 and the stage would teach nothing. There the
+    statistics are taken over the batch as well (B x H x W, as PKD does for
+    every map), which the method text leaves open.
+    """
+    dims = (2, 3) if feature.shape[2] * feature.shape[3] > 1 else (0, 2, 3)
+    mean = feature.mean(dim=dims, keepdim=True)
+    var = feature.var(dim=dims, keepdim=True, unbiased=False)
+    return (feature - mean) * torch.rsqrt(var + eps)
+
+
+def identity(feature: torch.Tensor) -> torch.Tensor:
+    return feature
+
+
+NORMALIZATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    'channel_std': standardize_channels,
+    'none': identity,
+}
+
+
+def get_normalization(
+        name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``'channel_std'`` (default of the distiller) or ``'none'``/None."""
+    key = 'none' if name is None else name
+    if key not in NORMALIZATIONS:
+        raise ValueError(
+            f'normalization={name!r} is unknown: use one of '
+            f'{sorted(NORMALIZATIONS)} (or None).')
+    return NORMALIZATIONS[key]

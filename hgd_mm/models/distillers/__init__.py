@@ -1,0 +1,3 @@
+from .hgd_distiller import HGDDistiller
+
+__all__ = ['HGDDistiller']

@@ -1,0 +1,92 @@
+"""Tiny real mmdet detectors and batches for the tests (no weight downloads)."""
+import copy
+from typing import Optional, Sequence
+
+import torch
+from mmengine.config import ConfigDict
+from mmengine.hub import get_config
+
+import hgd_mm  # noqa: F401
+
+RESNET_EXPANSION = {18: 1, 34: 1, 50: 4, 101: 4}
+
+
+def mmdet_model_cfg(cfg_path: str) -> ConfigDict:
+    """The ``model`` dict of one of mmdet's own configs."""
+    model = copy.deepcopy(get_config(f'mmdet::{cfg_path}').model)
+    model._scope_ = 'mmdet'
+    return model
+
+
+def shrink_resnet(model: ConfigDict, depth: int, base_channels: int,
+                  neck_channels: int, out_indices=(0, 1, 2, 3)) -> ConfigDict:
+    expansion = RESNET_EXPANSION[depth]
+    model.backbone.update(
+        depth=depth, base_channels=base_channels, init_cfg=None,
+        out_indices=out_indices)
+    if 'stem_channels' in model.backbone:
+        model.backbone.stem_channels = base_channels
+    widths = [base_channels * expansion * 2**i for i in out_indices]
+    model.neck.update(in_channels=widths, out_channels=neck_channels)
+    return model
+
+
+def tiny_retinanet(depth: int = 18, base_channels: int = 8,
+                   neck_channels: int = 16, num_classes: int = 3) -> ConfigDict:
+    model = shrink_resnet(
+        mmdet_model_cfg('retinanet/retinanet_r50_fpn_1x_coco.py'), depth,
+        base_channels, neck_channels)
+    model.bbox_head.update(in_channels=neck_channels,
+                           feat_channels=neck_channels, stacked_convs=1,
+                           num_classes=num_classes)
+    return model
+
+
+def tiny_faster_rcnn(depth: int = 18, base_channels: int = 8,
+                     neck_channels: int = 16,
+                     num_classes: int = 3) -> ConfigDict:
+    model = shrink_resnet(
+        mmdet_model_cfg('faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'), depth,
+        base_channels, neck_channels)
+    model.rpn_head.update(in_channels=neck_channels,
+                          feat_channels=neck_channels)
+    model.roi_head.bbox_roi_extractor.out_channels = neck_channels
+    model.roi_head.bbox_head.update(in_channels=neck_channels,
+                                    fc_out_channels=32,
+                                    num_classes=num_classes)
+    model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=100)
+    model.train_cfg.rcnn.sampler.num = 64
+    model.test_cfg.rpn.update(nms_pre=200, max_per_img=100)
+    return model
+
+
+def hgd_algorithm(student: ConfigDict, teacher: ConfigDict,
+                  algorithm: str = 'FpnTeacherDistill',
+                  distiller: Optional[dict] = None) -> ConfigDict:
+    return ConfigDict(
+        _scope_='mmrazor',
+        type=algorithm,
+        architecture=student,
+        teacher=teacher,
+        distiller=dict(type='HGDDistiller', **(distiller or {})))
+
+
+def build(cfg) -> torch.nn.Module:
+    from mmrazor.registry import MODELS
+    import mmdet.models  # noqa: F401  (registers mmdet's models)
+    return MODELS.build(copy.deepcopy(cfg))
+
+
+def demo_batch(model, batch_size: int = 2, size: int = 128,
+               num_items: Optional[Sequence[int]] = None,
+               num_classes: int = 3, seed: int = 0):
+    """A real preprocessed mmdet batch: (inputs, data_samples)."""
+    from mmdet.testing import demo_mm_inputs
+    torch.manual_seed(seed)
+    import numpy as np
+    np.random.seed(seed)
+    packed = demo_mm_inputs(batch_size, image_shapes=[(3, size, size)] *
+                            batch_size, num_items=num_items,
+                            num_classes=num_classes, with_mask=False)
+    data = model.data_preprocessor(packed, True)
+    return data['inputs'], data['data_samples']

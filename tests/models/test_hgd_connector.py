@@ -1,0 +1,62 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from hgd_mm.models import HGDConnector
+from hgd_mm.models.connectors import get_normalization, standardize_channels
+
+
+def reference(connector, feature, size):
+    """Project, then resize: the obvious order."""
+    projected = F.conv2d(feature, connector.projection.weight,
+                         connector.projection.bias)
+    return F.interpolate(projected, size=size, mode='bilinear',
+                         align_corners=False)
+
+
+@pytest.mark.parametrize('student_size,teacher_size', [((8, 8), (16, 16)),
+                                                        ((16, 12), (8, 6)),
+                                                        ((8, 8), (8, 8))])
+def test_aligns_channels_and_grid(student_size, teacher_size):
+    torch.manual_seed(0)
+    connector = HGDConnector(6, 10)
+    feature = torch.randn(2, 6, *student_size, dtype=torch.float64)
+    connector.double()
+    out = connector(feature, teacher_size)
+    assert out.shape == (2, 10, *teacher_size)
+    torch.testing.assert_close(out, reference(connector, feature,
+                                              teacher_size))
+
+
+def test_norm_layer_and_gradients():
+    connector = HGDConnector(4, 8, norm_cfg=dict(type='BN'))
+    assert connector.projection.bias is None
+    out = connector(torch.randn(2, 4, 5, 5), (10, 10))
+    out.sum().backward()
+    assert connector.projection.weight.grad is not None
+
+
+def test_standardize_channels():
+    feature = torch.randn(2, 3, 7, 9) * 50 + 10
+    out = standardize_channels(feature)
+    torch.testing.assert_close(out.mean(dim=(2, 3)), torch.zeros(2, 3),
+                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(out.std(dim=(2, 3), unbiased=False),
+                               torch.ones(2, 3), atol=1e-4, rtol=0)
+    # Scale-free: a stage 1000x larger compares on pattern alone.
+    torch.testing.assert_close(standardize_channels(feature * 1000.0), out,
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_unknown_normalization_is_refused():
+    assert get_normalization(None)(torch.ones(1)) == torch.ones(1)
+    with pytest.raises(ValueError, match='channel_std'):
+        get_normalization('batch')
+
+
+def test_single_position_maps_standardise_over_the_batch():
+    feature = torch.randn(4, 3, 1, 1)
+    out = standardize_channels(feature)
+    assert out.abs().sum() > 0
+    torch.testing.assert_close(out.mean(dim=(0, 2, 3)), torch.zeros(3),
+                               atol=1e-5, rtol=0)

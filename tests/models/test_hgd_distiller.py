@@ -1,0 +1,166 @@
+"""HGDDistiller inside MMRazor's algorithms, on tiny real mmdet detectors."""
+import copy
+
+import pytest
+import torch
+
+from helpers import (build, demo_batch, hgd_algorithm, mmdet_model_cfg,
+                     tiny_faster_rcnn, tiny_retinanet)
+
+
+def mobilenet_v2_retinanet(neck_channels=16, num_classes=3):
+    model = tiny_retinanet(neck_channels=neck_channels,
+                           num_classes=num_classes)
+    model.backbone = dict(type='MobileNetV2', widen_factor=0.25,
+                          out_indices=(1, 2, 4, 6), init_cfg=None)
+    model.neck.in_channels = [8, 8, 24, 80]
+    return model
+
+
+def optimizer_steps(algorithm, steps=3, seed=0):
+    params = [p for p in algorithm.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+    algorithm.train()
+    for step in range(steps):
+        inputs, samples = demo_batch(algorithm, seed=seed + step)
+        losses = algorithm(inputs, samples, mode='loss')
+        loss, _ = algorithm.parse_losses(losses)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return losses
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+@pytest.mark.parametrize('student,teacher', [
+    (tiny_retinanet(18, 8, 16), tiny_retinanet(101, 16, 32)),
+    (tiny_faster_rcnn(18, 8, 16), tiny_faster_rcnn(50, 16, 32)),
+    (mobilenet_v2_retinanet(16), tiny_retinanet(50, 16, 32)),
+],
+                         ids=['retinanet_r101_r18', 'faster_rcnn_r50_r18',
+                              'retinanet_r50_mobilenetv2'])
+def test_one_line_config_trains_and_leaves_the_teacher_untouched(
+        student, teacher):
+    algorithm = build(hgd_algorithm(student, teacher))
+    distiller = algorithm.distiller
+    # Every backbone output and every neck level, channels differing.
+    assert len(distiller.pairs) == 9
+    assert all(s.channels != t.channels for s, t in distiller.pairs)
+    teacher_before = snapshot(algorithm.teacher)
+    connectors_before = snapshot(distiller.stage_connectors)
+
+    losses = optimizer_steps(algorithm)
+
+    for s, _ in distiller.pairs:
+        assert f'distill.loss_hgd_{s.key}' in losses
+        assert f'distill.lambda_hgd_{s.key}' in losses
+    assert 'distill.hgd_weight' in losses
+    for key, value in snapshot(algorithm.teacher).items():
+        assert torch.equal(value, teacher_before[key]), key
+    assert all(p.grad is None for p in algorithm.teacher.parameters())
+    moved = [not torch.equal(v, connectors_before[k])
+             for k, v in snapshot(distiller.stage_connectors).items()]
+    assert all(moved)
+
+
+def test_single_teacher_distill_and_state_before_the_optimizer():
+    cfg = hgd_algorithm(tiny_retinanet(18, 8, 16),
+                        tiny_retinanet(50, 16, 32),
+                        algorithm='SingleTeacherDistill',
+                        distiller=dict(macro=dict(mode='uncertainty')))
+    algorithm = build(cfg)
+    keys = set(algorithm.state_dict())
+    # Connector and macro parameters exist as soon as the model is built.
+    assert 'distiller.stage_connectors.neck_0.projection.weight' in keys
+    assert 'distiller.macro.log_vars' in keys
+    losses = optimizer_steps(algorithm, steps=1)
+    assert algorithm.distiller.macro.log_vars.grad is not None
+    assert torch.isfinite(losses['distill.loss_hgd_backbone_0'])
+
+
+def test_zero_loss_when_the_aligned_student_equals_the_teacher():
+    model = tiny_retinanet(18, 8, 16)
+    algorithm = build(hgd_algorithm(model, copy.deepcopy(model)))
+    algorithm.student.load_state_dict(algorithm.teacher.state_dict())
+    for connector in algorithm.distiller.stage_connectors.values():
+        channels = connector.projection.weight.shape[0]
+        with torch.no_grad():
+            connector.projection.weight.copy_(
+                torch.eye(channels)[:, :, None, None])
+    algorithm.eval()  # same BN behaviour on both sides
+    inputs, samples = demo_batch(algorithm)
+    with algorithm.distiller.student_recorders, \
+            algorithm.distiller.teacher_recorders:
+        algorithm.student.extract_feat(inputs)
+        algorithm.teacher.extract_feat(inputs)
+    # extract_feat does not see the data samples: record them as the
+    # algorithm does when it calls the student.
+    recorder = algorithm.distiller.student_recorders.get_recorder(
+        'hgd_inputs')
+    recorder.reset_data_buffer()
+    recorder.data_buffer.append((inputs, samples))
+    losses = algorithm.distiller.compute_distill_losses()
+    stage_losses = [v for k, v in losses.items() if k.startswith('loss_hgd')]
+    assert len(stage_losses) == 9
+    assert all(abs(v.item()) < 1e-6 for v in stage_losses), stage_losses
+
+
+def test_options_are_overridable():
+    algorithm = build(
+        hgd_algorithm(
+            tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+            distiller=dict(stages='neck', micro=None,
+                           loss=dict(alpha=2.0, gamma=0.0, tau=1.0),
+                           macro=dict(mode='fixed',
+                                      stage_weights=[1, 1, 1, 1, 0]),
+                           schedule=dict(loss_weight=3.0),
+                           normalization='none',
+                           connector=dict(norm_cfg=dict(type='BN')))))
+    distiller = algorithm.distiller
+    assert [s.name for s, _ in distiller.pairs] == [f'neck.{i}' for i in
+                                                    range(5)]
+    assert distiller.micro is None
+    assert distiller.imitation_loss.alpha == 2.0
+    losses = optimizer_steps(algorithm, steps=1)
+    assert losses['distill.loss_hgd_neck_4'].item() == 0.0
+    assert losses['distill.hgd_weight'].item() == 3.0
+
+
+def test_explicit_pairs_and_unpairable_stages():
+    student = tiny_retinanet(18, 8, 16)
+    student.neck.update(start_level=0, num_outs=5)  # P2..P6: stride 4 first
+    teacher = tiny_retinanet(50, 16, 32)
+    teacher.backbone.out_indices = (1, 2, 3)  # no stride-4 stage
+    teacher.neck.in_channels = [128, 256, 512]
+    with pytest.raises(ValueError, match='cannot pair') as error:
+        build(hgd_algorithm(student, teacher))
+    assert 'teacher:' in str(error.value)
+    algorithm = build(
+        hgd_algorithm(student, teacher,
+                      distiller=dict(pairs=[('neck.1', 'neck.0')])))
+    assert [(s.name, t.name) for s, t in algorithm.distiller.pairs] == [
+        ('neck.1', 'neck.0')
+    ]
+
+
+def test_images_without_boxes_train():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+    inputs, samples = demo_batch(algorithm, num_items=[0, 0])
+    assert all(len(s.gt_instances) == 0 for s in samples)
+    losses = algorithm(inputs, samples, mode='loss')
+    loss, _ = algorithm.parse_losses(losses)
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+def test_exported_keys_stay_apart():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+    student_keys = [k for k in algorithm.state_dict()
+                    if k.startswith('architecture.')]
+    assert student_keys
+    assert not any('connector' in k or 'macro' in k for k in student_keys)

@@ -1,0 +1,115 @@
+import math
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+from hgd_mm.models import DistillWeightSchedule, MacroReweighting
+
+
+def test_fixed_mode_applies_the_given_weights():
+    macro = MacroReweighting(3, mode='fixed', stage_weights=[1.0, 0.5, 0.0])
+    weighted, lambdas = macro(torch.tensor([2.0, 4.0, 8.0]))
+    assert weighted.tolist() == [2.0, 2.0, 0.0]
+    assert lambdas.tolist() == [1.0, 0.5, 0.0]
+
+
+def test_default_stage_weights_average_the_stages():
+    macro = MacroReweighting(4, mode='fixed')
+    weighted, _ = macro(torch.tensor([1.0, 2.0, 3.0, 6.0]))
+    assert weighted.sum().item() == pytest.approx(3.0)
+
+
+def test_balanced_mode_gives_every_stage_the_same_share():
+    macro = MacroReweighting(3, mode='balanced', stage_weights=[1, 1, 1])
+    magnitudes = torch.tensor([20.0, 1.0, 0.5])
+    for step in range(50):
+        noise = 1 + 0.05 * math.sin(step)
+        losses = (magnitudes * noise).requires_grad_()
+        weighted, lambdas = macro(losses)
+    shares = weighted.detach() / weighted.detach().sum()
+    torch.testing.assert_close(shares, torch.full((3, ), 1 / 3), rtol=0.02,
+                               atol=0.0)
+    # The total keeps the magnitude of the unweighted sum...
+    assert weighted.sum().item() == pytest.approx(
+        losses.sum().item(), rel=0.05)
+    # ...and lambda is a detached constant: the gradient of stage k is lambda_k.
+    weighted.sum().backward()
+    torch.testing.assert_close(losses.grad, lambdas)
+    assert not lambdas.requires_grad
+
+
+def test_balanced_running_mean_is_bias_corrected_and_frozen_in_eval():
+    macro = MacroReweighting(2, mode='balanced', momentum=0.9)
+    macro(torch.tensor([4.0, 1.0]))
+    torch.testing.assert_close(macro.balanced_means(), torch.tensor([4.0, 1.0]))
+    macro.eval()
+    macro(torch.tensor([400.0, 100.0]))
+    assert macro.num_updates.item() == 1
+
+
+def test_uncertainty_parameters_receive_gradients():
+    macro = MacroReweighting(2, mode='uncertainty', stage_weights=[1, 1])
+    with torch.no_grad():
+        macro.log_vars.copy_(torch.tensor([0.0, 1.0]))
+    losses = torch.tensor([3.0, 5.0])
+    weighted, lambdas = macro(losses)
+    expected = torch.tensor([3.0, math.exp(-1) * 5.0 + 1.0])
+    torch.testing.assert_close(weighted.detach(), expected)
+    weighted.sum().backward()
+    # d/ds (exp(-s) L + s) = 1 - exp(-s) L
+    torch.testing.assert_close(
+        macro.log_vars.grad, torch.tensor([1 - 3.0, 1 - math.exp(-1) * 5.0]))
+    torch.testing.assert_close(lambdas, torch.tensor([1.0, math.exp(-1)]))
+
+
+def test_state_is_saved_in_the_state_dict():
+    macro = MacroReweighting(2, mode='uncertainty')
+    assert {'log_vars', 'running_mean', 'num_updates',
+            'stage_weights'} <= set(macro.state_dict())
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(mode='softmax'), 'unknown'),
+    (dict(stage_weights=[1.0]), 'one per stage'),
+    (dict(stage_weights=[1.0, -1.0]), '>= 0'),
+    (dict(momentum=1.0), 'momentum'),
+])
+def test_impossible_options_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MacroReweighting(2, **kwargs)
+
+
+def test_schedule_values_at_given_iterations():
+    warm = DistillWeightSchedule(loss_weight=2.0, warmup_iters=4)
+    assert [warm(i) for i in (0, 1, 3, 4, 100)] == [0.5, 1.0, 2.0, 2.0, 2.0]
+    cosine = DistillWeightSchedule(loss_weight=1.0, warmup_iters=10,
+                                   decay='cosine', min_ratio=0.2,
+                                   max_iters=110)
+    assert cosine(10) == pytest.approx(1.0)
+    assert cosine(60) == pytest.approx(0.6)
+    assert cosine(110) == pytest.approx(0.2)
+    assert cosine(500) == pytest.approx(0.2)
+
+
+def test_schedule_reads_the_runner_iteration_from_the_message_hub():
+    hub = MessageHub.get_instance('schedule_test')
+    hub.update_info('iter', 7)
+    hub.update_info('max_iters', 14)
+    schedule = DistillWeightSchedule(decay='cosine')
+    assert schedule() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(loss_weight=-1.0), dict(warmup_iters=-1), dict(decay='step'),
+    dict(min_ratio=2.0)
+])
+def test_schedule_refuses_impossible_values(kwargs):
+    with pytest.raises(ValueError, match='DistillWeightSchedule'):
+        DistillWeightSchedule(**kwargs)
+
+
+def test_balanced_weight_of_a_silent_stage_is_bounded():
+    macro = MacroReweighting(2, mode='balanced', stage_weights=[1, 1])
+    _, lambdas = macro(torch.tensor([1.0, 0.0]))
+    assert lambdas.max().item() <= 100.0
