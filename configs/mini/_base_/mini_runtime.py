@@ -1,0 +1,7 @@
+_base_ = ['mmdet::_base_/default_runtime.py']
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=25),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+# The teacher of a distillation config is given as a checkpoint of the
+# teacher config; `make demo` trains it to this path.
+mini_teacher_ckpt = 'work_dirs/retinanet_r18_fpn64_mini/teacher.pth'

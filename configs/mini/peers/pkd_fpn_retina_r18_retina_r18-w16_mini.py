@@ -1,0 +1,38 @@
+# MMRazor's PKD (configs/distill/mmdet/pkd) on the mini setting, written the
+# way MMRazor writes it: ConfigurableDistiller, FPN recorders, PKDLoss.
+# Scaled to this setting: the student FPN (16 ch) is mapped to the teacher's
+# (64 ch) by a 1x1 ConvModuleConnector per level (MMRazor's PKD pairs 256-ch
+# FPNs and needs none); all 5 levels; loss_weight 6 as in MMRazor's
+# pkd_fpn_mask-rcnn_swin_retina_r50_2x_coco.py.
+_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
+custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+levels = 5
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='FpnTeacherDistill',
+    architecture={{_base_.student}},
+    teacher={{_base_.teacher}},
+    teacher_ckpt={{_base_.mini_teacher_ckpt}},
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        connectors={
+            f'fpn{i}': dict(type='ConvModuleConnector', in_channel=16,
+                            out_channel=64, kernel_size=1, norm_cfg=None,
+                            act_cfg=None)
+            for i in range(levels)
+        },
+        distill_losses={
+            f'loss_pkd_fpn{i}': dict(type='PKDLoss', loss_weight=6)
+            for i in range(levels)
+        },
+        loss_forward_mappings={
+            f'loss_pkd_fpn{i}': dict(
+                preds_S=dict(from_student=True, recorder='fpn', data_idx=i,
+                             connector=f'fpn{i}'),
+                preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
+            for i in range(levels)
+        }))
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

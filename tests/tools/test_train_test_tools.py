@@ -1,0 +1,127 @@
+"""tools/train.py and tools/test.py end to end, on the tiny mini dataset:
+plain mmdet configs, MMRazor recipes (PKD), HGD configs, --resume, CocoMetric,
+and mmdet's own tools/train.py with custom_imports."""
+import glob
+import os
+import os.path as osp
+import pickle
+import re
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from helpers import tiny_faster_rcnn, tiny_retinanet
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MINI = osp.join(REPO, 'configs', 'mini')
+SHORT = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+         'train_dataloader.batch_size=4']
+
+
+def run(args, timeout=600):
+    result = subprocess.run([sys.executable, *args], cwd=REPO,
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return result.stdout + result.stderr
+
+
+def train(config, work_dir, *options, extra=()):
+    return run([osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
+                str(work_dir), *extra, '--cfg-options', *SHORT, *options])
+
+
+def train_log(work_dir):
+    logs = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
+    return open(logs[-1]).read()
+
+
+@pytest.fixture(scope='module')
+def teacher_ckpt(mini_data, tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('teacher')
+    train(osp.join(MINI, 'retinanet_r18_fpn64_mini.py'), work_dir)
+    ckpt = work_dir / 'epoch_1.pth'
+    assert ckpt.exists()
+    return str(ckpt)
+
+
+def test_mmrazor_pkd_recipe_trains_resumes_and_tests(teacher_ckpt, tmp_path):
+    config = osp.join(MINI, 'peers', 'pkd_fpn_retina_r18_retina_r18-w16_mini.py')
+    train(config, tmp_path, f'model.teacher_ckpt={teacher_ckpt}')
+    assert (tmp_path / 'epoch_1.pth').exists()
+    assert 'loss_pkd_fpn4' in train_log(tmp_path)
+
+    # --resume with no value: the latest checkpoint in the work dir.
+    train(config, tmp_path, f'model.teacher_ckpt={teacher_ckpt}',
+          'train_cfg.max_epochs=2', extra=['--resume'])
+    log = train_log(tmp_path)
+    assert 'resumed epoch: 1' in log
+    assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
+    assert (tmp_path / 'epoch_2.pth').exists()
+
+    # --resume CKPT: an explicit checkpoint.
+    train(config, tmp_path, f'model.teacher_ckpt={teacher_ckpt}',
+          'train_cfg.max_epochs=3',
+          extra=['--resume', str(tmp_path / 'epoch_2.pth')])
+    assert 'resumed epoch: 2' in train_log(tmp_path)
+
+    out = tmp_path / 'predictions.pkl'
+    output = run([osp.join(REPO, 'tools', 'test.py'), config,
+                  str(tmp_path / 'epoch_3.pth'), '--work-dir',
+                  str(tmp_path / 'test'), '--out', str(out), '--cfg-options',
+                  f'model.teacher_ckpt={teacher_ckpt}',
+                  # 12 iterations of training score below mmdet's 0.05.
+                  'model.architecture.test_cfg.score_thr=0.0'])
+    assert re.search(r'coco/bbox_mAP: \d\.\d+', output)
+    with open(out, 'rb') as f:
+        predictions = pickle.load(f)
+    assert len(predictions) == 8  # every val image
+
+
+def test_resume_from_a_missing_checkpoint_is_a_clear_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'),
+         osp.join(MINI, 'retinanet_r18_fpn64_mini.py'), '--resume',
+         str(tmp_path / 'nope.pth')], cwd=REPO, capture_output=True,
+        text=True, timeout=300)
+    assert result.returncode != 0
+    assert 'no such checkpoint file' in result.stderr
+
+
+def test_hgd_config_runs_under_mmdet_own_train_py(teacher_ckpt, tmp_path):
+    import mmdet
+    mmdet_train = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
+                           'train.py')
+    config = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
+    run([mmdet_train, config, '--work-dir', str(tmp_path), '--cfg-options',
+         *SHORT, f'model.teacher_ckpt={teacher_ckpt}'])
+    log = train_log(tmp_path)
+    for stage in ['backbone_0', 'backbone_3', 'neck_0', 'neck_4']:
+        assert f'distill.loss_hgd_{stage}' in log
+        assert f'distill.lambda_hgd_{stage}' in log
+    assert (tmp_path / 'epoch_1.pth').exists()
+
+
+@pytest.mark.parametrize('builder', [tiny_retinanet, tiny_faster_rcnn],
+                         ids=['retinanet', 'faster_rcnn'])
+def test_one_line_hgd_config_trains_through_tools_train(
+        builder, mini_data, tmp_path):
+    # A user's config: their own detector pair, the one line for HGD.
+    cfg = Config.fromfile(osp.join(MINI, 'retinanet_r18-w16_fpn16_mini.py'))
+    cfg.model = dict(
+        _scope_='mmrazor',
+        type='FpnTeacherDistill',
+        architecture=builder(18, 8, 16, num_classes=6).to_dict(),
+        teacher=builder(50, 16, 32, num_classes=6).to_dict(),
+        distiller=dict(type='HGDDistiller'))
+    cfg.custom_imports = dict(imports=['hgd_mm'])
+    config = str(tmp_path / 'user_hgd.py')
+    cfg.dump(config)
+    train(config, tmp_path / 'work')
+    log = train_log(tmp_path / 'work')
+    stage_losses = re.findall(r'distill\.loss_hgd_(\w+): ([\d.]+)', log)
+    stages = {name for name, _ in stage_losses}
+    assert stages == {f'backbone_{i}' for i in range(4)} | {
+        f'neck_{i}' for i in range(5)
+    }
