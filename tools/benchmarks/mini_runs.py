@@ -1,0 +1,161 @@
+"""Shared by `make demo` and the benchmarks: runs on the embedded mini setting.
+
+Each training run goes through tools/train.py in a subprocess (exactly what a
+user runs), with its mmengine progress lines passed through; metrics and
+timings are read back from the run's own mmengine logs.
+"""
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import time
+from typing import Dict, Iterable, List, Optional
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MINI = osp.join(REPO, 'configs', 'mini')
+TEACHER_CFG = osp.join(MINI, 'retinanet_r18_fpn64_mini.py')
+STUDENT_CFG = osp.join(MINI, 'retinanet_r18-w16_fpn16_mini.py')
+HGD_CFG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
+METRICS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m',
+           'bbox_mAP_l')
+
+
+def load_tool(relative_path: str):
+    import importlib.util
+    path = osp.join(REPO, 'tools', relative_path)
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ensure_mini_data(root: str, **sizes) -> str:
+    """Make the mini dataset at ``root`` unless the same one is there."""
+    maker = load_tool('misc/make_mini_dataset.py')
+    meta_file = osp.join(root, 'meta.json')
+    wanted = dict(sizes)
+    if osp.exists(meta_file):
+        with open(meta_file) as f:
+            meta = json.load(f)
+        if all(meta.get(k) == v for k, v in wanted.items()):
+            return root
+    maker.make_mini_dataset(root, overwrite=True, **sizes)
+    return root
+
+
+def file_digest(paths: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, 'rb') as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def train(config: str,
+          work_dir: str,
+          options: Optional[Dict[str, object]] = None,
+          label: str = '',
+          data_root: Optional[str] = None,
+          quiet: bool = False) -> dict:
+    """Train through tools/train.py; return metrics and timing of the run."""
+    os.makedirs(work_dir, exist_ok=True)
+    args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
+            '--work-dir', work_dir]
+    if options:
+        args += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+    env = dict(os.environ)
+    if data_root:
+        env['HGD_MINI_DATA'] = data_root.rstrip('/') + '/'
+    env.setdefault('PYTHONWARNINGS', 'ignore')
+    start = time.time()
+    process = subprocess.Popen(args, cwd=REPO, env=env,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    tail: List[str] = []
+    for line in process.stdout:
+        tail = (tail + [line])[-60:]
+        if not quiet and ('Epoch(' in line or 'Error' in line):
+            print(f'  [{label}] {line.rstrip()[line.find("Epoch("):]}'
+                  if 'Epoch(' in line else f'  [{label}] {line.rstrip()}',
+                  flush=True)
+    if process.wait() != 0:
+        raise RuntimeError(f'training {label or config} failed:\n' +
+                           ''.join(tail))
+    result = read_run(work_dir)
+    result['wall_s'] = time.time() - start
+    if 'bbox_mAP' not in result:
+        raise RuntimeError(
+            f'{label or config}: the run logged no COCO metrics (CocoMetric '
+            f'found no predictions above test_cfg.score_thr?). See the logs '
+            f'in {work_dir}.')
+    return result
+
+
+def latest_scalars(work_dir: str) -> List[dict]:
+    files = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'no mmengine scalars.json under {work_dir}')
+    with open(files[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def read_run(work_dir: str, warmup_iters: int = 50) -> dict:
+    """Final val metrics (student, and teacher if evaluated) and the median
+    training seconds per iteration after warm-up."""
+    records = latest_scalars(work_dir)
+    metrics = [r for r in records if 'coco/bbox_mAP' in r]
+    train_times = [r['time'] for r in records
+                   if 'time' in r and 'loss' in r and r['iter'] > warmup_iters]
+    result = {'s_per_iter': (statistics.median(train_times)
+                             if train_times else None)}
+    if metrics:
+        final = metrics[-1]
+        result.update({k: final[f'coco/{k}'] * 100 for k in METRICS})
+        if 'teacher.coco/bbox_mAP' in final:
+            result['teacher'] = {
+                k: final[f'teacher.coco/{k}'] * 100 for k in METRICS
+            }
+    checkpoints = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+                         key=lambda p: int(p.split('_')[-1][:-4]))
+    result['checkpoint'] = checkpoints[-1] if checkpoints else None
+    return result
+
+
+def complexity(config: str, size: int = 160) -> Dict[str, float]:
+    """Params (M) and FLOPs (G, mmengine's counter) of a config's detector
+    (the student, for a distillation config) on one size x size image."""
+    import torch
+    from mmengine.analysis import get_model_complexity_info
+    from mmengine.config import Config
+
+    import hgd_mm  # noqa: F401
+    from mmengine.logging import MMLogger
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model.get('architecture', cfg.model)
+    model = MODELS.build(model_cfg)
+    model.eval()
+
+    class Forward(torch.nn.Module):
+
+        def __init__(self, detector):
+            super().__init__()
+            self.detector = detector
+
+        def forward(self, x):
+            return self.detector._forward(x)
+
+    # The counter warns about every op it does not count (BN, upsample).
+    MMLogger.get_current_instance().setLevel('ERROR')
+    info = get_model_complexity_info(
+        Forward(model), inputs=(torch.zeros(1, 3, size, size), ),
+        show_table=False, show_arch=False)
+    return {'params_m': info['params'] / 1e6, 'flops_g': info['flops'] / 1e9}

@@ -1,0 +1,132 @@
+"""`make demo`: HGD from scratch on 2 CPU cores, on data the project makes.
+
+1. makes the mini dataset (tools/misc/make_mini_dataset.py) in data/mini_coco;
+2. trains the teacher (configs/mini/retinanet_r18_fpn64_mini.py), or reuses
+   its cached checkpoint when config and data are unchanged;
+3. trains the plain student and the HGD student on the same schedule;
+4. evaluates all three with mmdet's CocoMetric and prints a table.
+
+Usage: python tools/demo.py [--work-dir work_dirs/demo] [--seed 0]
+       [--quick]   (a tiny run for the tests: a few iterations)
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+import time
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)),
+                            'benchmarks'))
+
+import mini_runs  # noqa: E402
+
+QUICK = dict(num_train=16, num_val=8)
+# A few iterations score below mmdet's 0.05 threshold: keep every box.
+QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+                 'train_dataloader.batch_size': 4,
+                 'model.test_cfg.score_thr': 0.0}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default=osp.join(mini_runs.REPO,
+                                                       'work_dirs', 'demo'))
+    parser.add_argument('--data-root',
+                        default=osp.join(mini_runs.REPO, 'data', 'mini_coco'))
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--quick', action='store_true',
+                        help='a few iterations on a tiny set (for tests)')
+    parser.add_argument('--out', help='also write the table as JSON here')
+    return parser.parse_args(argv)
+
+
+def teacher_run(args, options) -> dict:
+    """Train the teacher, or reuse it when config, data and options match."""
+    work_dir = osp.join(args.work_dir, 'teacher')
+    cache = osp.join(work_dir, 'teacher.json')
+    key = mini_runs.file_digest([
+        mini_runs.TEACHER_CFG,
+        osp.join(mini_runs.MINI, '_base_', 'models', 'mini_retinanets.py'),
+        osp.join(mini_runs.MINI, '_base_', 'schedule_mini.py'),
+        osp.join(args.data_root, 'meta.json')
+    ]) + json.dumps(options, sort_keys=True)
+    if osp.exists(cache):
+        with open(cache) as f:
+            cached = json.load(f)
+        if cached.get('key') == key and osp.exists(cached['checkpoint']):
+            print(f'[demo] teacher: reusing {cached["checkpoint"]}')
+            return cached
+    print('[demo] teacher: training (cached for the next run)')
+    run = mini_runs.train(mini_runs.TEACHER_CFG, work_dir, options,
+                          label='teacher', data_root=args.data_root)
+    checkpoint = osp.join(work_dir, 'teacher.pth')
+    shutil.copyfile(run['checkpoint'], checkpoint)
+    run.update(key=key, checkpoint=checkpoint)
+    with open(cache, 'w') as f:
+        json.dump(run, f, indent=2)
+    return run
+
+
+def format_table(rows) -> str:
+    header = ('| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
+              'FLOPs (G) | s/iter |')
+    lines = [header, '|' + '---|' * 9]
+    for name, run, cost in rows:
+        cells = [f'{run[k]:.1f}' for k in mini_runs.METRICS]
+        s_per_iter = (f'{run["s_per_iter"]:.3f}'
+                      if run.get('s_per_iter') else 'n/a')
+        lines.append(f'| {name} | ' + ' | '.join(cells) +
+                     f' | {cost["params_m"]:.2f} | {cost["flops_g"]:.3f} | '
+                     f'{s_per_iter} |')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.time()
+    sizes = QUICK if args.quick else {}
+    print(f'[demo] 1/4 mini dataset in {args.data_root}')
+    mini_runs.ensure_mini_data(args.data_root, seed=args.seed, **sizes)
+    options = dict(QUICK_OPTIONS if args.quick else {})
+    options['randomness.seed'] = args.seed
+
+    print('[demo] 2/4 teacher')
+    teacher = teacher_run(args, options)
+    distill_options = {
+        k.replace('model.test_cfg', 'model.architecture.test_cfg'): v
+        for k, v in options.items()
+    }
+    distill_options['model.teacher_ckpt'] = teacher['checkpoint']
+    print('[demo] 3/4 plain student')
+    student = mini_runs.train(mini_runs.STUDENT_CFG,
+                              osp.join(args.work_dir, 'student'), options,
+                              label='student', data_root=args.data_root)
+    print('[demo] 4/4 HGD student')
+    hgd = mini_runs.train(mini_runs.HGD_CFG, osp.join(args.work_dir, 'hgd'),
+                          distill_options, label='hgd',
+                          data_root=args.data_root)
+
+    rows = [('teacher (RetinaNet R18, FPN 64)', teacher,
+             mini_runs.complexity(mini_runs.TEACHER_CFG)),
+            ('student (R18 x1/4, FPN 16)', student,
+             mini_runs.complexity(mini_runs.STUDENT_CFG)),
+            ('student + HGD', hgd, mini_runs.complexity(mini_runs.HGD_CFG))]
+    table = format_table(rows)
+    gap = teacher['bbox_mAP'] - student['bbox_mAP']
+    gain = hgd['bbox_mAP'] - student['bbox_mAP']
+    print('\n' + table)
+    print(f'\nHGD: {gain:+.1f} mAP over the plain student; teacher-student '
+          f'gap {gap:.1f} mAP' + (f', {100 * gain / gap:.0f}% of it closed'
+                                  if gap > 0 else '') +
+          f'. Wall time {time.time() - start:.0f} s.')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump({name: dict(run, **cost) for name, run, cost in rows},
+                      f, indent=2)
+    return rows
+
+
+if __name__ == '__main__':
+    main()
