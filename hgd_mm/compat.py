@@ -16,7 +16,14 @@ is a small function with its own test in ``tests/test_compat.py``.
    exactly those types with ``torch.serialization.add_safe_globals``;
    ``weights_only`` stays on, so a checkpoint whose pickle names any other
    callable is still refused.
+3. Distributed training on CPU-only machines (gloo). mmengine 0.10.7 calls
+   ``torch.cuda.set_device`` in ``init_dist`` and passes
+   ``device_ids=[LOCAL_RANK]`` to DDP, both of which fail without CUDA; and
+   mmdet's runtime config asks for the ``nccl`` backend. When CUDA is not
+   available we skip ``set_device``, use ``gloo``, and give DDP no device ids
+   (what torch requires for CPU modules). On CUDA machines nothing changes.
 """
+import os
 import pickle
 import sys
 import types
@@ -142,7 +149,49 @@ def allow_mmengine_checkpoints() -> bool:
     return True
 
 
+def patch_cpu_distributed() -> bool:
+    """Let mmengine's ``init_dist`` and DDP wrapper run on CPU with gloo.
+
+    Returns True if patched now, False if already patched.
+    """
+    import mmengine.dist.utils as dist_utils
+    from mmengine.model.wrappers import MMDistributedDataParallel
+
+    if getattr(dist_utils._init_dist_pytorch, '_hgd_mm_cpu', False):
+        return False
+    init_dist_pytorch = dist_utils._init_dist_pytorch
+
+    def init_dist_pytorch_cpu(backend: str, *args, **kwargs) -> None:
+        if torch.cuda.is_available():
+            return init_dist_pytorch(backend, *args, **kwargs)
+        if backend != 'gloo':
+            print(f'hgd_mm: CUDA is not available; using the gloo backend '
+                  f'instead of {backend!r}.')
+        torch.distributed.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **{k: v for k, v in kwargs.items() if k != 'init_backend'})
+
+    init_dist_pytorch_cpu._hgd_mm_cpu = True
+    dist_utils._init_dist_pytorch = init_dist_pytorch_cpu
+
+    ddp_init = MMDistributedDataParallel.__init__
+
+    def ddp_init_cpu(self, module, detect_anomalous_params=False, **kwargs):
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        if on_cpu and not torch.cuda.is_available():
+            # torch: "device_ids ... must be None for CPU modules".
+            kwargs['device_ids'] = None
+            kwargs.pop('output_device', None)
+        ddp_init(self, module, detect_anomalous_params, **kwargs)
+
+    MMDistributedDataParallel.__init__ = ddp_init_cpu
+    return True
+
+
 def apply() -> None:
     """Apply every fix; safe to call more than once."""
     patch_mmrazor_quantization_import()
     allow_mmengine_checkpoints()
+    patch_cpu_distributed()

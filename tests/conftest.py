@@ -42,3 +42,14 @@ def mini_data(tmp_path_factory):
         os.environ.pop('HGD_MINI_DATA', None)
     else:
         os.environ['HGD_MINI_DATA'] = previous
+
+
+@pytest.fixture(scope='session')
+def teacher_ckpt(mini_data, tmp_path_factory):
+    """The mini teacher after one short epoch: a real mmengine checkpoint."""
+    from helpers import MINI, train
+    work_dir = tmp_path_factory.mktemp('teacher')
+    train(os.path.join(MINI, 'retinanet_r18_fpn64_mini.py'), work_dir)
+    ckpt = work_dir / 'epoch_1.pth'
+    assert ckpt.exists()
+    return str(ckpt)

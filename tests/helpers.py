@@ -1,5 +1,9 @@
 """Tiny real mmdet detectors and batches for the tests (no weight downloads)."""
 import copy
+import glob
+import os.path as osp
+import subprocess
+import sys
 from typing import Optional, Sequence
 
 import torch
@@ -9,6 +13,33 @@ from mmengine.hub import get_config
 import hgd_mm  # noqa: F401
 
 RESNET_EXPANSION = {18: 1, 34: 1, 50: 4, 101: 4}
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+MINI = osp.join(REPO, 'configs', 'mini')
+# One short epoch on the tests' tiny mini set (16 images).
+SHORT = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+         'train_dataloader.batch_size=4']
+
+
+def run(args, timeout=600, env=None) -> str:
+    """Run a Python script; fail the test with its output if it fails."""
+    result = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-5000:])
+    return result.stdout + result.stderr
+
+
+def train(config, work_dir, *options, extra=()) -> str:
+    """tools/train.py for one short epoch, plus ``options``."""
+    return run([osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
+                str(work_dir), *extra, '--cfg-options', *SHORT, *options])
+
+
+def train_log(work_dir) -> str:
+    """The newest mmengine text log of a work dir."""
+    logs = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
+    with open(logs[-1]) as f:
+        return f.read()
 
 
 def mmdet_model_cfg(cfg_path: str) -> ConfigDict:

@@ -165,3 +165,42 @@ def test_getattr_in_a_pickle_reaches_nothing_else(tmp_path):
     torch.save({'meta': ReachesThroughGetattr()}, str(path))
     with pytest.raises(pickle.UnpicklingError, match='refused'):
         torch.load(str(path), weights_only=True)
+
+
+# --- fix 3: distributed training on CPU (gloo) -------------------------------
+
+DIST_INIT = """
+    import os
+    os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
+                      MASTER_ADDR='127.0.0.1', MASTER_PORT='{port}')
+    {prelude}
+    import torch
+    from mmengine.dist import init_dist
+    from mmengine.model import MMDistributedDataParallel
+    init_dist('pytorch', backend='nccl')  # what mmdet's runtime config asks
+    model = MMDistributedDataParallel(module=torch.nn.Linear(2, 2),
+                                      device_ids=[0])
+    model(torch.ones(1, 2)).sum().backward()
+    print('backend', torch.distributed.get_backend())
+"""
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_cpu_distributed_fails_without_the_fix():
+    result = run_python(DIST_INIT.format(port=free_port(), prelude=''))
+    assert result.returncode != 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_cpu_distributed_runs_on_gloo_with_the_fix():
+    result = run_python(
+        DIST_INIT.format(port=free_port(), prelude='import hgd_mm'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'backend gloo' in result.stdout

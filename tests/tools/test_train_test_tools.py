@@ -1,8 +1,6 @@
 """tools/train.py and tools/test.py end to end, on the tiny mini dataset:
 plain mmdet configs, MMRazor recipes (PKD), HGD configs, --resume, CocoMetric,
 and mmdet's own tools/train.py with custom_imports."""
-import glob
-import os
 import os.path as osp
 import pickle
 import re
@@ -12,38 +10,8 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from helpers import tiny_faster_rcnn, tiny_retinanet
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MINI = osp.join(REPO, 'configs', 'mini')
-SHORT = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-         'train_dataloader.batch_size=4']
-
-
-def run(args, timeout=600):
-    result = subprocess.run([sys.executable, *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    return result.stdout + result.stderr
-
-
-def train(config, work_dir, *options, extra=()):
-    return run([osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
-                str(work_dir), *extra, '--cfg-options', *SHORT, *options])
-
-
-def train_log(work_dir):
-    logs = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
-    return open(logs[-1]).read()
-
-
-@pytest.fixture(scope='module')
-def teacher_ckpt(mini_data, tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('teacher')
-    train(osp.join(MINI, 'retinanet_r18_fpn64_mini.py'), work_dir)
-    ckpt = work_dir / 'epoch_1.pth'
-    assert ckpt.exists()
-    return str(ckpt)
+from helpers import (MINI, REPO, SHORT, run, tiny_faster_rcnn,
+                     tiny_retinanet, train, train_log)
 
 
 def test_mmrazor_pkd_recipe_trains_resumes_and_tests(teacher_ckpt, tmp_path):

@@ -1,0 +1,175 @@
+"""Every config under configs/ loads, builds offline and takes a loss step.
+
+The configs are found by glob (``_base_`` fragments excluded), so a new config
+is tested without being listed here. Nothing is downloaded: teacher
+checkpoints, ``cfg_path`` pretrained weights and ``Pretrained`` init_cfgs are
+switched off, and any checkpoint load fails the test. Datasets (COCO, VOC) are
+never instantiated; the batch is mmdet's random demo batch.
+"""
+import glob
+import os.path as osp
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from torch import nn
+
+import hgd_mm  # noqa: F401  (compat fixes + HGD components)
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmdet.testing import demo_mm_inputs
+from mmdet.utils import register_all_modules
+from mmrazor.registry import MODELS as MMRAZOR_MODELS
+
+register_all_modules(init_default_scope=False)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_ROOT = osp.join(REPO, 'configs')
+IMAGE_SIZE = 128
+BATCH_SIZE = 2
+
+
+def find_configs(root: str = CONFIG_ROOT) -> List[str]:
+    """Every config file under ``root``, outside ``_base_`` folders.
+
+    Args:
+        root: the configs directory.
+    """
+    paths = glob.glob(osp.join(root, '**', '*.py'), recursive=True)
+    return sorted(
+        osp.relpath(path, REPO) for path in paths
+        if '_base_' not in osp.relpath(path, root).split(osp.sep))
+
+
+CONFIGS = find_configs()
+
+
+def is_pretrained_init(init_cfg: Any) -> bool:
+    return isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+
+
+def without_pretrained(cfg: Any) -> Any:
+    """A copy of a (nested) model config with every ``Pretrained`` init_cfg
+    removed and every ``cfg_path`` model built with ``pretrained=False``.
+
+    Args:
+        cfg: a model config, or any value inside one.
+    """
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(without_pretrained(item) for item in cfg)
+    if not isinstance(cfg, dict):
+        return cfg
+    result = {key: without_pretrained(value) for key, value in cfg.items()}
+    init_cfg = result.get('init_cfg')
+    if is_pretrained_init(init_cfg):
+        result['init_cfg'] = None
+    elif isinstance(init_cfg, list):
+        result['init_cfg'] = [
+            item for item in init_cfg if not is_pretrained_init(item)
+        ] or None
+    if 'cfg_path' in result:
+        result['pretrained'] = False
+    return result
+
+
+def offline_model_cfg(model: dict) -> ConfigDict:
+    """The config's model with every weight download switched off.
+
+    Args:
+        model: the ``model`` field of a config.
+    """
+    model = ConfigDict(without_pretrained(model.to_dict()))
+    if 'teacher_ckpt' in model:
+        model.teacher_ckpt = None
+    return model
+
+
+def build_model(model: dict) -> nn.Module:
+    """Build through MMRazor's registry for ``_scope_='mmrazor'`` models,
+    through mmdet's otherwise.
+
+    Args:
+        model: an offline model config.
+    """
+    registry = (MMRAZOR_MODELS
+                if model.get('_scope_') == 'mmrazor' else MMDET_MODELS)
+    return registry.build(model)
+
+
+def detector_of(model: nn.Module) -> nn.Module:
+    """The mmdet detector: the student of a distillation algorithm."""
+    return getattr(model, 'student', model)
+
+
+def num_classes_of(detector: nn.Module) -> int:
+    """Classes of a one-stage (bbox_head) or two-stage (roi_head) detector."""
+    roi_head = getattr(detector, 'roi_head', None)
+    if roi_head is not None:
+        return roi_head.bbox_head.num_classes
+    return detector.bbox_head.num_classes
+
+
+def loss_step(model: nn.Module, num_classes: int,
+              seed: int = 0) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """One forward in ``loss`` mode and one backward on a random batch.
+
+    Args:
+        model: a detector or a distillation algorithm.
+        num_classes: classes of the random ground truth.
+        seed: seed of the batch.
+    """
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    packed = demo_mm_inputs(
+        BATCH_SIZE,
+        image_shapes=[(3, IMAGE_SIZE, IMAGE_SIZE)] * BATCH_SIZE,
+        num_classes=num_classes,
+        with_mask=False)
+    model.train()
+    data = model.data_preprocessor(packed, True)
+    losses = model(**data, mode='loss')
+    loss, log_vars = model.parse_losses(losses)
+    loss.backward()
+    return loss, log_vars
+
+
+@pytest.fixture
+def no_checkpoint_loading(monkeypatch):
+    """Fail on any attempt to load (or download) a checkpoint."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def refuse(cls, filename, *args, **kwargs):
+        raise AssertionError(f'the test tried to load checkpoint {filename}')
+
+    monkeypatch.setattr(CheckpointLoader, 'load_checkpoint',
+                        classmethod(refuse))
+
+
+def test_configs_are_found():
+    assert any(path.startswith('configs/mini/') for path in CONFIGS)
+    assert any(path.startswith('configs/hgd/') for path in CONFIGS)
+    assert any('ablations' in path for path in CONFIGS)
+    assert not any('_base_' in path for path in CONFIGS)
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
+    cfg = Config.fromfile(osp.join(REPO, path))
+    model = build_model(offline_model_cfg(cfg.model))
+    detector = detector_of(model)
+
+    loss, log_vars = loss_step(model, num_classes_of(detector))
+
+    assert torch.isfinite(loss), f'{path}: loss {loss}'
+    distiller = getattr(model, 'distiller', None)
+    if distiller is None or type(distiller).__name__ != 'HGDDistiller':
+        return
+    assert cfg.custom_imports.imports == ['hgd_mm']
+    stage_losses = {f'distill.loss_hgd_{s.key}' for s, _ in distiller.pairs}
+    assert stage_losses and stage_losses <= set(log_vars), sorted(log_vars)
+    if distiller.stage_selection == 'all':
+        # every backbone output and every neck level of the student
+        assert len(distiller.pairs) == len(distiller.student_stages)
+        assert {s.source for s, _ in distiller.pairs} == {'backbone', 'neck'}
+    assert all(p.grad is None for p in model.teacher.parameters())
