@@ -1,0 +1,51 @@
+# MMRazor's FBKD (configs/distill/mmdet/fbkd) on the mini setting:
+# FBKDStudentConnector / FBKDTeacherConnector (reduction 4, dot_product) on
+# every FPN level, FBKDLoss with MMRazor's default weights.
+# Scaled to this setting: a 1x1 ConvModuleConnector first maps the 16-ch
+# student FPN to 64 ch; no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
+# by 8; our P3 is 20x20); all 5 levels (MMRazor: the first 4).
+_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
+custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+levels = 5
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='FpnTeacherDistill',
+    architecture={{_base_.student}},
+    teacher={{_base_.teacher}},
+    teacher_ckpt={{_base_.mini_teacher_ckpt}},
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        connectors={
+            **{
+                f's_fpn{i}': [
+                    dict(type='ConvModuleConnector', in_channel=16,
+                         out_channel=64, kernel_size=1, norm_cfg=None,
+                         act_cfg=None),
+                    dict(type='FBKDStudentConnector', in_channels=64,
+                         reduction=4, mode='dot_product', sub_sample=False)
+                ]
+                for i in range(levels)
+            },
+            **{
+                f't_fpn{i}': dict(type='FBKDTeacherConnector', in_channels=64,
+                                  reduction=4, mode='dot_product',
+                                  sub_sample=False)
+                for i in range(levels)
+            }
+        },
+        distill_losses={
+            f'loss_fbkd_fpn{i}': dict(type='FBKDLoss')
+            for i in range(levels)
+        },
+        loss_forward_mappings={
+            f'loss_fbkd_fpn{i}': dict(
+                s_input=dict(from_student=True, recorder='fpn', data_idx=i,
+                             connector=f's_fpn{i}'),
+                t_input=dict(from_student=False, recorder='fpn', data_idx=i,
+                             connector=f't_fpn{i}'))
+            for i in range(levels)
+        }))
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
