@@ -11,9 +11,7 @@ Usage: python tools/demo.py [--work-dir work_dirs/demo] [--seed 0]
 """
 import argparse
 import json
-import os
 import os.path as osp
-import shutil
 import sys
 import time
 
@@ -42,33 +40,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def teacher_run(args, options) -> dict:
-    """Train the teacher, or reuse it when config, data and options match."""
-    work_dir = osp.join(args.work_dir, 'teacher')
-    cache = osp.join(work_dir, 'teacher.json')
-    key = mini_runs.file_digest([
-        mini_runs.TEACHER_CFG,
-        osp.join(mini_runs.MINI, '_base_', 'models', 'mini_retinanets.py'),
-        osp.join(mini_runs.MINI, '_base_', 'schedule_mini.py'),
-        osp.join(args.data_root, 'meta.json')
-    ]) + json.dumps(options, sort_keys=True)
-    if osp.exists(cache):
-        with open(cache) as f:
-            cached = json.load(f)
-        if cached.get('key') == key and osp.exists(cached['checkpoint']):
-            print(f'[demo] teacher: reusing {cached["checkpoint"]}')
-            return cached
-    print('[demo] teacher: training (cached for the next run)')
-    run = mini_runs.train(mini_runs.TEACHER_CFG, work_dir, options,
-                          label='teacher', data_root=args.data_root)
-    checkpoint = osp.join(work_dir, 'teacher.pth')
-    shutil.copyfile(run['checkpoint'], checkpoint)
-    run.update(key=key, checkpoint=checkpoint)
-    with open(cache, 'w') as f:
-        json.dump(run, f, indent=2)
-    return run
-
-
 def format_table(rows) -> str:
     header = ('| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
               'FLOPs (G) | s/iter |')
@@ -93,7 +64,7 @@ def main(argv=None):
     options['randomness.seed'] = args.seed
 
     print('[demo] 2/4 teacher')
-    teacher = teacher_run(args, options)
+    teacher = mini_runs.teacher_run(args.work_dir, args.data_root, options)
     distill_options = {
         k.replace('model.test_cfg', 'model.architecture.test_cfg'): v
         for k, v in options.items()

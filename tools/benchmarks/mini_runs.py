@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,6 +95,34 @@ def train(config: str,
             f'found no predictions above test_cfg.score_thr?). See the logs '
             f'in {work_dir}.')
     return result
+
+
+def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
+    """Train the mini teacher into ``work_root/teacher``, or reuse it when the
+    teacher config, the data and the options are unchanged."""
+    work_dir = osp.join(work_root, 'teacher')
+    cache = osp.join(work_dir, 'teacher.json')
+    key = file_digest([
+        TEACHER_CFG,
+        osp.join(MINI, '_base_', 'models', 'mini_retinanets.py'),
+        osp.join(MINI, '_base_', 'schedule_mini.py'),
+        osp.join(data_root, 'meta.json')
+    ]) + json.dumps(options, sort_keys=True)
+    if osp.exists(cache):
+        with open(cache) as f:
+            cached = json.load(f)
+        if cached.get('key') == key and osp.exists(cached['checkpoint']):
+            print(f'[teacher] reusing {cached["checkpoint"]}', flush=True)
+            return cached
+    print('[teacher] training (cached for the next run)', flush=True)
+    run = train(TEACHER_CFG, work_dir, options, label='teacher',
+                data_root=data_root)
+    checkpoint = osp.join(work_dir, 'teacher.pth')
+    shutil.copyfile(run['checkpoint'], checkpoint)
+    run.update(key=key, checkpoint=checkpoint)
+    with open(cache, 'w') as f:
+        json.dump(run, f, indent=2)
+    return run
 
 
 def latest_scalars(work_dir: str) -> List[dict]:

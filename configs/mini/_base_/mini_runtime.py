@@ -4,4 +4,4 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
 # The teacher of a distillation config is given as a checkpoint of the
 # teacher config; `make demo` trains it to this path.
-mini_teacher_ckpt = 'work_dirs/retinanet_r18_fpn64_mini/teacher.pth'
+mini_teacher_ckpt = 'work_dirs/demo/teacher/teacher.pth'

@@ -1,0 +1,213 @@
+"""Accuracy benchmark on the mini setting: HGD against MMRazor's distillers.
+
+Same teacher (the demo's cached one), student, data and schedule for every
+method; several seeds; the ablation configs at one seed. Writes
+``docs/results/accuracy.json`` (the schema of issue 5), ``accuracy.md`` (the
+tables the README quotes) and ``accuracy.png`` (mAP per method, every seed).
+
+Each finished run is kept in ``WORK_DIR/runs.json``: an interrupted benchmark
+continues where it stopped.
+
+Usage: python tools/benchmarks/accuracy.py [--seeds 0 1 2] [--methods ...]
+       [--ablation-seeds 0] [--out-dir docs/results] [--quick]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+from typing import Dict, List
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import mini_runs  # noqa: E402
+
+PEERS = osp.join(mini_runs.MINI, 'peers')
+ABLATIONS = osp.join(mini_runs.MINI, 'ablations')
+PAIR = 'retina_r18_retina_r18-w16_mini.py'
+METHODS = {
+    'baseline': mini_runs.STUDENT_CFG,
+    'hgd': mini_runs.HGD_CFG,
+    'pkd': osp.join(PEERS, f'pkd_fpn_{PAIR}'),
+    'cwd': osp.join(PEERS, f'cwd_fpn_{PAIR}'),
+    'mgd': osp.join(PEERS, f'mgd_fpn_{PAIR}'),
+    'fbkd': osp.join(PEERS, f'fbkd_fpn_{PAIR}'),
+    'fitnet': osp.join(PEERS, f'fitnet_fpn_{PAIR}'),
+}
+ABLATION_METHODS = {
+    f'hgd_{name}': osp.join(ABLATIONS, f'hgd_ablation_{name}_{PAIR}')
+    for name in ('fpn-only', 'no-consistency', 'plain-l2', 'no-micro',
+                 'no-macro')
+}
+QUICK = dict(num_train=16, num_val=8)
+QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+                 'train_dataloader.batch_size': 4,
+                 'model.test_cfg.score_thr': 0.0}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--methods', nargs='+', default=list(METHODS),
+                        choices=list(METHODS))
+    parser.add_argument('--ablation-seeds', type=int, nargs='*', default=[0])
+    parser.add_argument('--out-dir',
+                        default=osp.join(mini_runs.REPO, 'docs', 'results'))
+    parser.add_argument('--work-dir', default=osp.join(
+        mini_runs.REPO, 'work_dirs', 'bench_accuracy'))
+    parser.add_argument('--teacher-work-dir', default=osp.join(
+        mini_runs.REPO, 'work_dirs', 'demo'),
+        help='where the demo keeps (or trains) the cached teacher')
+    parser.add_argument('--data-root',
+                        default=osp.join(mini_runs.REPO, 'data', 'mini_coco'))
+    parser.add_argument('--quick', action='store_true',
+                        help='a few iterations on a tiny set (for tests)')
+    return parser.parse_args(argv)
+
+
+def options_for(config: str, base: Dict[str, object]) -> Dict[str, object]:
+    """Distillation configs keep the detector under model.architecture."""
+    if config == mini_runs.STUDENT_CFG:
+        return dict(base)
+    return {k.replace('model.test_cfg', 'model.architecture.test_cfg'): v
+            for k, v in base.items()}
+
+
+def load_runs(path: str) -> List[dict]:
+    if not osp.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def summarize(runs: List[dict], method: str) -> Dict[str, float]:
+    values = [r['bbox_mAP'] for r in runs if r['method'] == method]
+    mean = statistics.mean(values)
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return dict(mean=mean, std=std, n=len(values),
+                **{k: statistics.mean(r[k] for r in runs
+                                      if r['method'] == method)
+                   for k in mini_runs.METRICS})
+
+
+def markdown(report: dict) -> str:
+    teacher = report['teacher_bbox_mAP']
+    runs = report['runs']
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    baseline = (summarize(runs, 'baseline')['mean']
+                if 'baseline' in methods else None)
+    lines = [
+        f'Teacher: {teacher:.1f} mAP. Mean over seeds (± sample std); '
+        'mAP and AP in %.', '',
+        '| method | seeds | mAP | ± | AP50 | AP_s | AP_m | AP_l | '
+        'Δ vs student | gap closed |', '|' + '---|' * 10
+    ]
+    for method in methods:
+        s = summarize(runs, method)
+        delta = gain = ''
+        if baseline is not None:
+            delta = f'{s["mean"] - baseline:+.1f}'
+            gap = teacher - baseline
+            gain = (f'{100 * (s["mean"] - baseline) / gap:.0f}%'
+                    if gap > 0 else 'n/a')
+        lines.append(
+            f'| {method} | {s["n"]} | {s["mean"]:.1f} | {s["std"]:.1f} | '
+            f'{s["bbox_mAP_50"]:.1f} | {s["bbox_mAP_s"]:.1f} | '
+            f'{s["bbox_mAP_m"]:.1f} | {s["bbox_mAP_l"]:.1f} | {delta} | '
+            f'{gain} |')
+    lines += ['', 'Per seed (mAP):', '', '| method | ' + ' | '.join(
+        f'seed {s}' for s in report['setting']['seeds']) + ' |',
+              '|---|' + '---|' * len(report['setting']['seeds'])]
+    for method in methods:
+        by_seed = {r['seed']: r['bbox_mAP'] for r in runs
+                   if r['method'] == method}
+        lines.append(f'| {method} | ' + ' | '.join(
+            f'{by_seed[s]:.1f}' if s in by_seed else '-'
+            for s in report['setting']['seeds']) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot(report: dict, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    runs = report['runs']
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    fig, ax = plt.subplots(figsize=(1.1 * len(methods) + 2, 4))
+    for i, method in enumerate(methods):
+        values = [r['bbox_mAP'] for r in runs if r['method'] == method]
+        ax.scatter([i] * len(values), values, color='tab:blue', s=18)
+        ax.errorbar(i, statistics.mean(values),
+                    yerr=statistics.stdev(values) if len(values) > 1 else 0,
+                    fmt='_', color='black', markersize=18, capsize=4)
+    ax.axhline(report['teacher_bbox_mAP'], color='tab:green', ls='--',
+               label='teacher')
+    ax.set_xticks(range(len(methods)), methods, rotation=30, ha='right')
+    ax.set_ylabel('bbox mAP (%)')
+    ax.set_title('Mini setting: student mAP per method (dots: seeds)')
+    ax.legend(loc='lower right')
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.makedirs(args.out_dir, exist_ok=True)
+    os.makedirs(args.work_dir, exist_ok=True)
+    sizes = QUICK if args.quick else {}
+    mini_runs.ensure_mini_data(args.data_root, seed=0, **sizes)
+    base = dict(QUICK_OPTIONS if args.quick else {})
+    teacher = mini_runs.teacher_run(args.teacher_work_dir, args.data_root,
+                                    dict(base, **{'randomness.seed': 0}))
+    plan = [(m, METHODS[m], s) for s in args.seeds for m in args.methods]
+    plan += [(m, cfg, s) for s in args.ablation_seeds
+             for m, cfg in ABLATION_METHODS.items()]
+    runs_file = osp.join(args.work_dir, 'runs.json')
+    runs = load_runs(runs_file)
+    for index, (method, config, seed) in enumerate(plan, 1):
+        if any(r['method'] == method and r['seed'] == seed for r in runs):
+            continue
+        print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}',
+              flush=True)
+        options = options_for(config, dict(base, **{'randomness.seed': seed}))
+        if config != mini_runs.STUDENT_CFG:
+            options['model.teacher_ckpt'] = teacher['checkpoint']
+        result = mini_runs.train(
+            config, osp.join(args.work_dir, f'{method}_seed{seed}'), options,
+            label=f'{method} s{seed}', data_root=args.data_root, quiet=True)
+        runs.append(dict(method=method, seed=seed,
+                         **{k: result[k] for k in mini_runs.METRICS}))
+        with open(runs_file, 'w') as f:
+            json.dump(runs, f, indent=1)
+        print(f'  -> mAP {result["bbox_mAP"]:.1f}', flush=True)
+
+    report = dict(
+        setting=dict(
+            data='tools/misc/make_mini_dataset.py defaults (800 train / 200 '
+            'val, 160 px, 6 classes, seed 0)' if not args.quick else
+            'quick: 16 train / 8 val',
+            teacher=osp.relpath(mini_runs.TEACHER_CFG, mini_runs.REPO),
+            student=osp.relpath(mini_runs.STUDENT_CFG, mini_runs.REPO),
+            configs={m: osp.relpath(c, mini_runs.REPO)
+                     for m, c in {**METHODS, **ABLATION_METHODS}.items()},
+            seeds=args.seeds, ablation_seeds=args.ablation_seeds,
+            options=base),
+        teacher_bbox_mAP=teacher['bbox_mAP'],
+        runs=[r for r in runs
+              if (r['method'] in args.methods and r['seed'] in args.seeds)
+              or (r['method'] in ABLATION_METHODS
+                  and r['seed'] in args.ablation_seeds)])
+    with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+    table = markdown(report)
+    with open(osp.join(args.out_dir, 'accuracy.md'), 'w') as f:
+        f.write(table)
+    plot(report, osp.join(args.out_dir, 'accuracy.png'))
+    print(table)
+    return report
+
+
+if __name__ == '__main__':
+    main()
