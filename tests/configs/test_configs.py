@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import pytest
+import yaml
 import torch
 from mmengine.config import Config, ConfigDict
 from torch import nn
@@ -173,3 +174,94 @@ def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
         assert len(distiller.pairs) == len(distiller.student_stages)
         assert {s.source for s, _ in distiller.pairs} == {'backbone', 'neck'}
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+# --- configs/hgd/metafile.yml ----------------------------------------------
+
+HGD_ROOT = osp.join(CONFIG_ROOT, 'hgd')
+
+
+def mmdet_model_zoo() -> Dict[str, str]:
+    """Checkpoint URL -> mmdet config (``mmdet::...``) of every model in
+    mmdet's installed metafiles."""
+    import mmdet
+    pattern = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', '**',
+                       'metafile.yml')
+    zoo = {}
+    for path in glob.glob(pattern, recursive=True):
+        with open(path) as f:
+            metafile = yaml.safe_load(f)
+        models = metafile.get('Models', []) if isinstance(metafile,
+                                                          dict) else []
+        for model in models:
+            config = model.get('Config', '')
+            if isinstance(model.get('Weights'), str) and config.startswith(
+                    'configs/'):
+                zoo[model['Weights']] = 'mmdet::' + config[len('configs/'):]
+    return zoo
+
+
+def model_of(config: str) -> dict:
+    """The model dict named by a metafile ``Config``: ``mmdet::...`` or a
+    config of this repository.
+
+    Args:
+        config: the metafile's ``Config`` value.
+    """
+    if config.startswith('mmdet::'):
+        return dict(cfg_path=config)
+    return Config.fromfile(osp.join(REPO, config)).model.to_dict()
+
+
+def same_model(metafile_config: str, model: dict) -> bool:
+    """Whether a distillation config's student/teacher is the metafile's.
+
+    Args:
+        metafile_config: the metafile's ``Config`` value.
+        model: ``architecture`` or ``teacher`` of the distillation config.
+    """
+    if 'cfg_path' in model:
+        return model['cfg_path'] == metafile_config
+    return model == model_of(metafile_config)
+
+
+@pytest.fixture(scope='module')
+def metafile() -> dict:
+    with open(osp.join(HGD_ROOT, 'metafile.yml')) as f:
+        return yaml.safe_load(f)
+
+
+def test_metafile_lists_every_hgd_config(metafile):
+    listed = [model['Config'] for model in metafile['Models']]
+    assert len(listed) == len(set(listed))
+    distillation = [
+        path for path in CONFIGS if path.startswith('configs/hgd/')
+        and 'architecture' in Config.fromfile(osp.join(REPO, path)).model
+    ]
+    assert sorted(listed) == sorted(distillation)
+    assert all(model['In Collection'] == 'HGD'
+               for model in metafile['Models'])
+    assert 'Results' not in str(metafile)  # nothing was measured
+
+
+def test_metafile_matches_the_configs_and_mmdet_model_zoo(metafile):
+    zoo = mmdet_model_zoo()
+    for entry in metafile['Models']:
+        model = Config.fromfile(osp.join(REPO, entry['Config'])).model
+        model = model.to_dict()
+        assert entry['Name'] == osp.splitext(osp.basename(
+            entry['Config']))[0]
+        for role, key in (('Student', 'architecture'), ('Teacher',
+                                                        'teacher')):
+            meta = entry['Metadata'][role]
+            assert same_model(meta['Config'], model[key]), (entry['Name'],
+                                                            role)
+            if 'Weights' in meta:
+                assert zoo.get(meta['Weights']) == meta['Config'], (
+                    f'{entry["Name"]}: {role} weights are not mmdet\'s '
+                    f'checkpoint of {meta["Config"]}')
+        teacher_weights = entry['Metadata']['Teacher'].get('Weights')
+        if model['teacher_ckpt'].startswith('https://'):
+            assert teacher_weights == model['teacher_ckpt']
+        else:  # a teacher the user trains first (no mmdet checkpoint)
+            assert teacher_weights is None

@@ -164,3 +164,53 @@ def test_exported_keys_stay_apart():
                     if k.startswith('architecture.')]
     assert student_keys
     assert not any('connector' in k or 'macro' in k for k in student_keys)
+
+
+def test_non_finite_stage_is_skipped_counted_and_fatal_after_the_limit():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+                      distiller=dict(max_nonfinite=2)))
+
+    def poison(module, inputs, output):
+        return output * float('inf')
+
+    # The third FPN output level of the teacher overflows.
+    algorithm.teacher.neck.fpn_convs[2].register_forward_hook(poison)
+    distiller = algorithm.distiller
+    inputs, samples = demo_batch(algorithm)
+    with pytest.warns(UserWarning, match='non-finite'):
+        losses = algorithm(inputs, samples, mode='loss')
+    assert losses['distill.loss_hgd_neck_2'].item() == 0.0
+    loss, _ = algorithm.parse_losses(losses)
+    loss.backward()
+    assert torch.isfinite(loss)
+    for param in distiller.stage_connectors.parameters():
+        assert torch.isfinite(param.grad).all()
+    assert distiller.nonfinite_count.item() == 1
+    algorithm(inputs, samples, mode='loss')  # second: counted, no new warning
+    with pytest.raises(FloatingPointError, match='max_nonfinite=2'):
+        algorithm(inputs, samples, mode='loss')
+
+
+def test_different_input_normalisation_warns():
+    teacher = tiny_retinanet(50, 16, 32)
+    teacher.data_preprocessor.update(mean=[103.53, 116.28, 123.675],
+                                     std=[1.0, 1.0, 1.0], bgr_to_rgb=False)
+    with pytest.warns(UserWarning, match='normalise inputs differently'):
+        build(hgd_algorithm(tiny_retinanet(18, 8, 16), teacher))
+
+
+@pytest.mark.parametrize('distiller,match', [
+    (dict(loss=dict(tau=0.0)), 'tau'),
+    (dict(loss=dict(alpha=-1.0)), 'alpha'),
+    (dict(macro=dict(mode='softmax')), 'mode'),
+    (dict(micro=dict(fg_weight=-1.0)), 'fg_weight'),
+    (dict(schedule=dict(loss_weight=-2.0)), 'loss_weight'),
+    (dict(stages=['neck.9']), 'do not exist'),
+    (dict(on_unpaired='ignore'), 'on_unpaired'),
+    (dict(normalization='batch'), 'normalization'),
+])
+def test_impossible_options_fail_at_build_time(distiller, match):
+    with pytest.raises(ValueError, match=match):
+        build(hgd_algorithm(tiny_retinanet(18, 8, 16),
+                            tiny_retinanet(50, 16, 32), distiller=distiller))

@@ -23,6 +23,16 @@ def component_cfg(cfg: Optional[dict], default_type: str, **extra) -> dict:
     return dict(dict(type=default_type), **(cfg or {}), **extra)
 
 
+def input_normalization(model: nn.Module) -> Optional[Tuple]:
+    """(mean, std, channel order) of a detector's data preprocessor."""
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    if preprocessor is None or not hasattr(preprocessor, 'mean'):
+        return None
+    return (preprocessor.mean.flatten().tolist(),
+            preprocessor.std.flatten().tolist(),
+            bool(getattr(preprocessor, '_channel_conversion', False)))
+
+
 def gt_boxes_of(data_samples) -> List[torch.Tensor]:
     """Per-image (N, 4) xyxy ground-truth boxes of mmdet ``DetDataSample``s."""
     boxes = []
@@ -145,6 +155,7 @@ class HGDDistiller(ConfigurableDistiller):
     def prepare_from_student(self, model: BaseModel) -> None:
         """Discover the student's stages; record them and the batch."""
         self.student_stages = probe_stages(model, self.probe_size)
+        self.student_normalization = input_normalization(model)
         recorders = self.stage_recorders(model)
         # The student is called as student(batch_inputs, data_samples, mode):
         # its root's positional inputs carry the ground truth.
@@ -157,11 +168,26 @@ class HGDDistiller(ConfigurableDistiller):
     def prepare_from_teacher(self, model: nn.Module) -> None:
         """Discover the teacher's stages and record them."""
         self.teacher_stages = probe_stages(model, self.probe_size)
+        self.warn_on_normalization_mismatch(input_normalization(model))
         recorders = self.stage_recorders(model)
         recorders.update(copy.deepcopy(self.extra_teacher_recorders))
         self.teacher_recorders = RecorderManager(recorders)
         self.teacher_recorders.initialize(model)
         self.build_pairs()
+
+    def warn_on_normalization_mismatch(self, teacher: Optional[Tuple]) -> None:
+        """The teacher sees the batch as the *student's* data preprocessor
+        made it; a teacher trained with another normalisation sees skewed
+        inputs."""
+        student = getattr(self, 'student_normalization', None)
+        if student is None or teacher is None or student == teacher:
+            return
+        warnings.warn(
+            f'HGD: teacher and student normalise inputs differently (mean, '
+            f'std, bgr_to_rgb): student {student}, teacher {teacher}. The '
+            f'teacher is fed the student\'s batch, so it sees inputs it was '
+            f'not trained on. Give both the same data_preprocessor (the '
+            f'teacher\'s, if it is pretrained).')
 
     def build_pairs(self) -> None:
         """Pair stages and build connectors and macro weights, once both
