@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test demo bench-accuracy bench-speed clean
 
 setup:
 	@bash tools/setup_env.sh
@@ -18,6 +18,13 @@ test: setup
 # The main job: data -> teacher -> plain student and HGD student -> table.
 demo: setup
 	@$(PY) tools/demo.py
+
+# Benchmarks (not tests): they print their figures and write docs/results/.
+bench-accuracy: setup
+	@$(PY) tools/benchmarks/accuracy.py
+
+bench-speed: setup
+	@$(PY) tools/benchmarks/speed.py
 
 clean:
 	rm -rf work_dirs data/mini_coco

@@ -214,3 +214,14 @@ def test_impossible_options_fail_at_build_time(distiller, match):
     with pytest.raises(ValueError, match=match):
         build(hgd_algorithm(tiny_retinanet(18, 8, 16),
                             tiny_retinanet(50, 16, 32), distiller=distiller))
+
+
+def test_distillation_loss_is_fp32_under_bf16_autocast():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+    inputs, samples = demo_batch(algorithm)
+    with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+        losses = algorithm(inputs, samples, mode='loss')
+    stage_losses = {k: v for k, v in losses.items() if 'loss_hgd' in k}
+    assert all(v.dtype == torch.float32 for v in stage_losses.values())
+    assert all(torch.isfinite(v) for v in stage_losses.values())
