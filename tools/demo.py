@@ -31,8 +31,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(mini_runs.REPO,
                                                        'work_dirs', 'demo'))
-    parser.add_argument('--data-root',
-                        default=osp.join(mini_runs.REPO, 'data', 'mini_coco'))
+    parser.add_argument('--data-root', help='default: data/mini_coco '
+                        '(data/mini_coco_quick with --quick)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--quick', action='store_true',
                         help='a few iterations on a tiny set (for tests)')
@@ -56,6 +56,9 @@ def format_table(rows) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.data_root is None:  # never let --quick replace the full set
+        args.data_root = osp.join(mini_runs.REPO, 'data', 'mini_coco_quick'
+                                  if args.quick else 'mini_coco')
     start = time.time()
     sizes = QUICK if args.quick else {}
     print(f'[demo] 1/4 mini dataset in {args.data_root}')

@@ -59,8 +59,8 @@ def parse_args(argv=None):
     parser.add_argument('--teacher-work-dir', default=osp.join(
         mini_runs.REPO, 'work_dirs', 'demo'),
         help='where the demo keeps (or trains) the cached teacher')
-    parser.add_argument('--data-root',
-                        default=osp.join(mini_runs.REPO, 'data', 'mini_coco'))
+    parser.add_argument('--data-root', help='default: data/mini_coco '
+                        '(data/mini_coco_quick with --quick)')
     parser.add_argument('--quick', action='store_true',
                         help='a few iterations on a tiny set (for tests)')
     return parser.parse_args(argv)
@@ -154,6 +154,9 @@ def plot(report: dict, path: str) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.data_root is None:  # never let --quick replace the full set
+        args.data_root = osp.join(mini_runs.REPO, 'data', 'mini_coco_quick'
+                                  if args.quick else 'mini_coco')
     os.makedirs(args.out_dir, exist_ok=True)
     os.makedirs(args.work_dir, exist_ok=True)
     sizes = QUICK if args.quick else {}
