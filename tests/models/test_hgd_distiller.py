@@ -225,3 +225,19 @@ def test_distillation_loss_is_fp32_under_bf16_autocast():
     stage_losses = {k: v for k, v in losses.items() if 'loss_hgd' in k}
     assert all(v.dtype == torch.float32 for v in stage_losses.values())
     assert all(torch.isfinite(v) for v in stage_losses.values())
+
+
+def test_crowd_boxes_are_not_imitated_as_foreground():
+    # mmdet's PackDetInputs moves crowd (ignore-flagged) boxes to
+    # ignored_instances; HGD reads gt_instances only.
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+
+    from hgd_mm.models.distillers.hgd_distiller import gt_boxes_of
+    sample = DetDataSample()
+    sample.gt_instances = InstanceData(
+        bboxes=torch.tensor([[0.0, 0.0, 8.0, 8.0]]), labels=torch.tensor([0]))
+    sample.ignored_instances = InstanceData(
+        bboxes=torch.tensor([[10.0, 10.0, 60.0, 60.0]]),
+        labels=torch.tensor([1]))
+    assert gt_boxes_of([sample])[0].tolist() == [[0.0, 0.0, 8.0, 8.0]]
