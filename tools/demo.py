@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)),
                             'benchmarks'))
 
+import demo_table  # noqa: E402
 import mini_runs  # noqa: E402
 
 QUICK = dict(num_train=16, num_val=8)
@@ -38,20 +39,6 @@ def parse_args(argv=None):
                         help='a few iterations on a tiny set (for tests)')
     parser.add_argument('--out', help='also write the table as JSON here')
     return parser.parse_args(argv)
-
-
-def format_table(rows) -> str:
-    header = ('| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
-              'FLOPs (G) | s/iter |')
-    lines = [header, '|' + '---|' * 9]
-    for name, run, cost in rows:
-        cells = [f'{run[k]:.1f}' for k in mini_runs.METRICS]
-        s_per_iter = (f'{run["s_per_iter"]:.3f}'
-                      if run.get('s_per_iter') else 'n/a')
-        lines.append(f'| {name} | ' + ' | '.join(cells) +
-                     f' | {cost["params_m"]:.2f} | {cost["flops_g"]:.3f} | '
-                     f'{s_per_iter} |')
-    return '\n'.join(lines)
 
 
 def main(argv=None):
@@ -87,19 +74,13 @@ def main(argv=None):
             ('student (R18 x1/4, FPN 16)', student,
              mini_runs.complexity(mini_runs.STUDENT_CFG)),
             ('student + HGD', hgd, mini_runs.complexity(mini_runs.HGD_CFG))]
-    table = format_table(rows)
-    gap = teacher['bbox_mAP'] - student['bbox_mAP']
-    gain = hgd['bbox_mAP'] - student['bbox_mAP']
-    print('\n' + table)
-    print(f'\nHGD: {gain:+.1f} mAP over the plain student; teacher-student '
-          f'gap {gap:.1f} mAP' + (f', {100 * gain / gap:.0f}% of it closed'
-                                  if gap > 0 else '') +
-          f'. Wall time {time.time() - start:.0f} s.')
+    table = {name: dict(run, **cost) for name, run, cost in rows}
+    print('\n' + demo_table.markdown(table))
+    print(f'Wall time {time.time() - start:.0f} s.')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump({name: dict(run, **cost) for name, run, cost in rows},
-                      f, indent=2)
-    return rows
+            json.dump(table, f, indent=2)
+    return table
 
 
 if __name__ == '__main__':

@@ -17,6 +17,8 @@ import os
 import os.path as osp
 import statistics
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -63,6 +65,11 @@ def parse_args(argv=None):
                         '(data/mini_coco_quick with --quick)')
     parser.add_argument('--quick', action='store_true',
                         help='a few iterations on a tiny set (for tests)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs side by side, one torch thread each')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='applied to every run (e.g. a shorter schedule)')
     return parser.parse_args(argv)
 
 
@@ -161,17 +168,23 @@ def main(argv=None) -> dict:
     os.makedirs(args.work_dir, exist_ok=True)
     sizes = QUICK if args.quick else {}
     mini_runs.ensure_mini_data(args.data_root, seed=0, **sizes)
-    base = dict(QUICK_OPTIONS if args.quick else {})
+    quick = dict(QUICK_OPTIONS if args.quick else {})
+    # The teacher is the demo's (same options), whatever the students' are.
     teacher = mini_runs.teacher_run(args.teacher_work_dir, args.data_root,
-                                    dict(base, **{'randomness.seed': 0}))
+                                    dict(quick, **{'randomness.seed': 0}))
+    base = dict(quick)
+    base.update(option.split('=', 1) for option in args.cfg_options)
     plan = [(m, METHODS[m], s) for s in args.seeds for m in args.methods]
     plan += [(m, cfg, s) for s in args.ablation_seeds
              for m, cfg in ABLATION_METHODS.items()]
     runs_file = osp.join(args.work_dir, 'runs.json')
     runs = load_runs(runs_file)
-    for index, (method, config, seed) in enumerate(plan, 1):
-        if any(r['method'] == method and r['seed'] == seed for r in runs):
-            continue
+    todo = [(i, m, c, s) for i, (m, c, s) in enumerate(plan, 1)
+            if not any(r['method'] == m and r['seed'] == s for r in runs)]
+    lock = threading.Lock()
+
+    def run_one(item) -> None:
+        index, method, config, seed = item
         print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}',
               flush=True)
         options = options_for(config, dict(base, **{'randomness.seed': seed}))
@@ -179,12 +192,18 @@ def main(argv=None) -> dict:
             options['model.teacher_ckpt'] = teacher['checkpoint']
         result = mini_runs.train(
             config, osp.join(args.work_dir, f'{method}_seed{seed}'), options,
-            label=f'{method} s{seed}', data_root=args.data_root, quiet=True)
-        runs.append(dict(method=method, seed=seed,
-                         **{k: result[k] for k in mini_runs.METRICS}))
-        with open(runs_file, 'w') as f:
-            json.dump(runs, f, indent=1)
-        print(f'  -> mAP {result["bbox_mAP"]:.1f}', flush=True)
+            label=f'{method} s{seed}', data_root=args.data_root, quiet=True,
+            threads=1 if args.jobs > 1 else None)
+        with lock:
+            runs.append(dict(method=method, seed=seed,
+                             **{k: result[k] for k in mini_runs.METRICS}))
+            with open(runs_file, 'w') as f:
+                json.dump(runs, f, indent=1)
+        print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}: mAP '
+              f'{result["bbox_mAP"]:.1f}', flush=True)
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        list(pool.map(run_one, todo))
 
     report = dict(
         setting=dict(

@@ -62,8 +62,13 @@ def train(config: str,
           options: Optional[Dict[str, object]] = None,
           label: str = '',
           data_root: Optional[str] = None,
-          quiet: bool = False) -> dict:
-    """Train through tools/train.py; return metrics and timing of the run."""
+          quiet: bool = False,
+          threads: Optional[int] = None) -> dict:
+    """Train through tools/train.py; return metrics and timing of the run.
+
+    ``threads`` caps torch's intra-op threads (OMP_NUM_THREADS), for running
+    several trainings side by side without oversubscribing the cores.
+    """
     os.makedirs(work_dir, exist_ok=True)
     args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
             '--work-dir', work_dir]
@@ -73,6 +78,8 @@ def train(config: str,
     if data_root:
         env['HGD_MINI_DATA'] = data_root.rstrip('/') + '/'
     env.setdefault('PYTHONWARNINGS', 'ignore')
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     start = time.time()
     process = subprocess.Popen(args, cwd=REPO, env=env,
                                stdout=subprocess.PIPE,
