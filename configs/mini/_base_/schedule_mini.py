@@ -1,5 +1,7 @@
-# CPU schedule for the mini dataset: 10 epochs of 100 iterations (batch 8).
-max_epochs = 10
+# CPU schedule for the mini dataset: 8 epochs of 100 iterations (batch 8),
+# AdamW. Measured here: from scratch, AdamW (lr 1e-3) reached 6.0 mAP with the
+# plain student in 10 epochs where SGD (lr 0.02, momentum 0.9) reached 3.5.
+max_epochs = 8
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
@@ -8,10 +10,10 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
          end=100),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[8, 9], gamma=0.1)
+         milestones=[7], gamma=0.1)
 ]
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001),
+    optimizer=dict(type='AdamW', lr=0.001, weight_decay=0.05),
     clip_grad=dict(max_norm=35, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=8)
