@@ -2,20 +2,10 @@
 # setting: FPN recorders, tau=1, loss_weight=10 as in MMRazor's config.
 # Scaled to this setting: a 1x1 ConvModuleConnector per level maps the 16-ch
 # student FPN to the teacher's 64 ch (MMRazor pairs 256-ch FPNs, needs none).
-_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+_base_ = ['./_base_/fpn_distill_mini.py']
 levels = 5
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='FpnTeacherDistill',
-    architecture={{_base_.student}},
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.mini_teacher_ckpt}},
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         connectors={
             f'fpn{i}': dict(type='ConvModuleConnector', in_channel=16,
                             out_channel=64, kernel_size=1, norm_cfg=None,
@@ -34,4 +24,3 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
             for i in range(levels)
         }))
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -4,20 +4,10 @@
 # Scaled to this setting: a 1x1 ConvModuleConnector first maps the 16-ch
 # student FPN to 64 ch; no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
 # by 8; our P3 is 20x20); all 5 levels (MMRazor: the first 4).
-_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+_base_ = ['./_base_/fpn_distill_mini.py']
 levels = 5
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='FpnTeacherDistill',
-    architecture={{_base_.student}},
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.mini_teacher_ckpt}},
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         connectors={
             **{
                 f's_fpn{i}': [
@@ -48,4 +38,3 @@ model = dict(
                              connector=f't_fpn{i}'))
             for i in range(levels)
         }))
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

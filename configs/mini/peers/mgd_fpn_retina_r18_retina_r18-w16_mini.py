@@ -3,20 +3,10 @@
 # Scaled to this setting: MGDLoss is a *sum* over C x H x W; MMRazor's
 # alpha_mgd=2e-5 is for 256-ch P3 maps of ~100x167 (1333x800 COCO images),
 # ~167x more elements than our 64-ch 20x20 P3, so alpha_mgd = 2e-5 * 167.
-_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+_base_ = ['./_base_/fpn_distill_mini.py']
 levels = 5
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='FpnTeacherDistill',
-    architecture={{_base_.student}},
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.mini_teacher_ckpt}},
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         connectors={
             f'fpn{i}': dict(type='MGDConnector', student_channels=16,
                             teacher_channels=64, lambda_mgd=0.65)
@@ -33,4 +23,3 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
             for i in range(levels)
         }))
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -4,20 +4,10 @@
 # (64 ch) by a 1x1 ConvModuleConnector per level (MMRazor's PKD pairs 256-ch
 # FPNs and needs none); all 5 levels; loss_weight 6 as in MMRazor's
 # pkd_fpn_mask-rcnn_swin_retina_r50_2x_coco.py.
-_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+_base_ = ['./_base_/fpn_distill_mini.py']
 levels = 5
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='FpnTeacherDistill',
-    architecture={{_base_.student}},
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.mini_teacher_ckpt}},
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         connectors={
             f'fpn{i}': dict(type='ConvModuleConnector', in_channel=16,
                             out_channel=64, kernel_size=1, norm_cfg=None,
@@ -35,4 +25,3 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
             for i in range(levels)
         }))
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
