@@ -10,7 +10,8 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # [text](target "title") and ![alt](target); reference definitions [id]: target
-INLINE_LINK = re.compile(r'!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
+INLINE_LINK = re.compile(
+    r'!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
 REFERENCE_LINK = re.compile(r'^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$',
                             re.MULTILINE)
 FENCED_CODE = re.compile(r'^(```|~~~).*?^\1', re.MULTILINE | re.DOTALL)

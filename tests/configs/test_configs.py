@@ -6,14 +6,15 @@ checkpoints, ``cfg_path`` pretrained weights and ``Pretrained`` init_cfgs are
 switched off, and any checkpoint load fails the test. Datasets (COCO, VOC) are
 never instantiated; the batch is mmdet's random demo batch.
 """
+import functools
 import glob
 import os.path as osp
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import pytest
-import yaml
 import torch
+import yaml
 from mmengine.config import Config, ConfigDict
 from torch import nn
 
@@ -28,7 +29,7 @@ register_all_modules(init_default_scope=False)
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')
 IMAGE_SIZE = 128
-BATCH_SIZE = 2
+BATCH_SIZE = 2  # >1: MMRazor peers normalise over the batch (P7 is 1x1)
 
 
 def find_configs(root: str = CONFIG_ROOT) -> List[str]:
@@ -46,7 +47,18 @@ def find_configs(root: str = CONFIG_ROOT) -> List[str]:
 CONFIGS = find_configs()
 
 
+@functools.lru_cache(maxsize=None)
+def load_config(path: str) -> Config:
+    """A config of this repository, read once (callers must not modify it).
+
+    Args:
+        path: the config, relative to the repository.
+    """
+    return Config.fromfile(osp.join(REPO, path))
+
+
 def is_pretrained_init(init_cfg: Any) -> bool:
+    """Whether an init_cfg entry loads pretrained weights."""
     return isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
 
 
@@ -74,7 +86,7 @@ def without_pretrained(cfg: Any) -> Any:
     return result
 
 
-def offline_model_cfg(model: dict) -> ConfigDict:
+def offline_model_cfg(model: ConfigDict) -> ConfigDict:
     """The config's model with every weight download switched off.
 
     Args:
@@ -86,7 +98,7 @@ def offline_model_cfg(model: dict) -> ConfigDict:
     return model
 
 
-def build_model(model: dict) -> nn.Module:
+def build_model(model: ConfigDict) -> nn.Module:
     """Build through MMRazor's registry for ``_scope_='mmrazor'`` models,
     through mmdet's otherwise.
 
@@ -135,6 +147,16 @@ def loss_step(model: nn.Module, num_classes: int,
     return loss, log_vars
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    """One intra-op thread: on a shared 2-core CPU, two OpenMP threads
+    spin-waiting for each other made these tests ~3x slower (measured)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def no_checkpoint_loading(monkeypatch):
     """Fail on any attempt to load (or download) a checkpoint."""
@@ -156,7 +178,7 @@ def test_configs_are_found():
 
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
-    cfg = Config.fromfile(osp.join(REPO, path))
+    cfg = load_config(path)
     model = build_model(offline_model_cfg(cfg.model))
     detector = detector_of(model)
 
@@ -173,6 +195,8 @@ def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
         # every backbone output and every neck level of the student
         assert len(distiller.pairs) == len(distiller.student_stages)
         assert {s.source for s, _ in distiller.pairs} == {'backbone', 'neck'}
+        if path.startswith('configs/hgd/'):  # 4 backbone stages + 5 levels
+            assert len(distiller.pairs) == 9
     assert all(p.grad is None for p in model.teacher.parameters())
 
 
@@ -210,7 +234,7 @@ def model_of(config: str) -> dict:
     """
     if config.startswith('mmdet::'):
         return dict(cfg_path=config)
-    return Config.fromfile(osp.join(REPO, config)).model.to_dict()
+    return load_config(config).model.to_dict()
 
 
 def same_model(metafile_config: str, model: dict) -> bool:
@@ -227,6 +251,7 @@ def same_model(metafile_config: str, model: dict) -> bool:
 
 @pytest.fixture(scope='module')
 def metafile() -> dict:
+    """configs/hgd/metafile.yml, parsed."""
     with open(osp.join(HGD_ROOT, 'metafile.yml')) as f:
         return yaml.safe_load(f)
 
@@ -236,7 +261,7 @@ def test_metafile_lists_every_hgd_config(metafile):
     assert len(listed) == len(set(listed))
     distillation = [
         path for path in CONFIGS if path.startswith('configs/hgd/')
-        and 'architecture' in Config.fromfile(osp.join(REPO, path)).model
+        and 'architecture' in load_config(path).model
     ]
     assert sorted(listed) == sorted(distillation)
     assert all(model['In Collection'] == 'HGD'
@@ -247,8 +272,7 @@ def test_metafile_lists_every_hgd_config(metafile):
 def test_metafile_matches_the_configs_and_mmdet_model_zoo(metafile):
     zoo = mmdet_model_zoo()
     for entry in metafile['Models']:
-        model = Config.fromfile(osp.join(REPO, entry['Config'])).model
-        model = model.to_dict()
+        model = load_config(entry['Config']).model.to_dict()
         assert entry['Name'] == osp.splitext(osp.basename(
             entry['Config']))[0]
         for role, key in (('Student', 'architecture'), ('Teacher',

@@ -217,6 +217,22 @@ def converter():
     return load_tool('model_converters/convert_kd_ckpt_to_student.py')
 
 
+def test_default_output_is_next_to_the_checkpoint(converter, tmp_path,
+                                                   capsys):
+    checkpoint = tmp_path / 'epoch_3.pth'
+    torch.save(
+        dict(state_dict={'architecture.w': torch.ones(2),
+                         'teacher.w': torch.zeros(2),
+                         'distiller.stage_connectors.neck_0.w': torch.zeros(1)},
+             meta=dict(dataset_meta=dict(classes=('a', ))),
+             optimizer={}), checkpoint)
+    assert converter.main([str(checkpoint)]) == 0
+    student = torch.load(tmp_path / 'epoch_3_student.pth', weights_only=True)
+    assert list(student['state_dict']) == ['w']
+    assert student['meta'] == dict(dataset_meta=dict(classes=('a', )))
+    assert 'epoch_3_student.pth' in capsys.readouterr().out
+
+
 def test_missing_checkpoint_is_a_clear_error(converter, tmp_path, capsys):
     missing = str(tmp_path / 'nope.pth')
     assert converter.main([missing, '--out-path', str(tmp_path / 'out')]) == 1
