@@ -15,6 +15,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import hgd_mm  # noqa: E402,F401  (compat fixes + HGD components)
+import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
@@ -75,7 +76,7 @@ def enable_amp(cfg: Config) -> None:
         # MMRazor's multi-wrapper layout: only the architecture is trained.
         optim_wrapper = optim_wrapper.architecture
     wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper_type == 'AmpOptimWrapper':
+    if wrapper_type in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
         print_log('AMP training is already enabled in your config.',
                   logger='current', level=logging.WARNING)
         return
@@ -84,8 +85,14 @@ def enable_amp(cfg: Config) -> None:
             f'--amp needs optim_wrapper.type="OptimWrapper" to replace, but '
             f'the config sets {wrapper_type!r}. Set AmpOptimWrapper in the '
             f'config yourself, or drop --amp.')
-    optim_wrapper.type = 'AmpOptimWrapper'
-    optim_wrapper.loss_scale = 'dynamic'
+    if torch.cuda.is_available():
+        optim_wrapper.type = 'AmpOptimWrapper'
+        optim_wrapper.loss_scale = 'dynamic'
+    else:
+        # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast.
+        print_log('--amp without CUDA: bf16 autocast on CPU '
+                  '(CPUAmpOptimWrapper).', logger='current')
+        optim_wrapper.type = 'CPUAmpOptimWrapper'
 
 
 def build_cfg(args) -> Config:

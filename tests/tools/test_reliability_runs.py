@@ -63,6 +63,6 @@ def test_amp_bf16_on_cpu_keeps_the_distillation_loss_fp32_and_finite(
     train(HGD, tmp_path, f'model.teacher_ckpt={teacher_ckpt}',
           extra=['--amp'])
     log = train_log(tmp_path)
-    assert 'AmpOptimWrapper' in log
+    assert 'CPUAmpOptimWrapper' in log
     assert 'distill.loss_hgd_neck_0' in log
     assert 'nan' not in log.split('Epoch(train)')[-1].lower()

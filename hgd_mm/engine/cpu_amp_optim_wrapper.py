@@ -1,0 +1,37 @@
+"""Mixed precision on CPU: bf16 autocast for mmengine's training loop.
+
+mmengine 0.10.7's ``AmpOptimWrapper`` refuses to run without a GPU/NPU/MLU.
+On CPU, autocast supports bfloat16, which has fp32's exponent range and
+needs no loss scaling, so this wrapper only adds the autocast context.
+``tools/train.py --amp`` selects it when CUDA is not available.
+"""
+from contextlib import contextmanager
+
+import torch
+from mmengine.optim import OptimWrapper
+from mmengine.registry import OPTIM_WRAPPERS
+from torch import nn
+
+
+@OPTIM_WRAPPERS.register_module()
+class CPUAmpOptimWrapper(OptimWrapper):
+    """``OptimWrapper`` whose forward runs under CPU bf16 autocast.
+
+    Args:
+        dtype: autocast dtype; only ``'bfloat16'`` is supported on CPU.
+        **kwargs: as :class:`mmengine.optim.OptimWrapper`.
+    """
+
+    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
+        if dtype not in ('bfloat16', torch.bfloat16):
+            raise ValueError(
+                f'CPUAmpOptimWrapper: dtype={dtype!r}; CPU autocast supports '
+                f"only 'bfloat16'.")
+        super().__init__(**kwargs)
+        self.cast_dtype = torch.bfloat16
+
+    @contextmanager
+    def optim_context(self, model: nn.Module):
+        with super().optim_context(model), torch.autocast(
+                device_type='cpu', dtype=self.cast_dtype):
+            yield
