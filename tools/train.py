@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import hgd_mm  # noqa: E402,F401  (compat fixes + HGD components)
+import hgd_mm  # noqa: E402  (compat fixes + HGD components)
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
@@ -142,6 +142,8 @@ def main(argv=None):
     # Reduce the number of repeated compilations and improve training speed.
     setup_cache_size_limit_of_dynamo()
     cfg = build_cfg(args)
+    # A teacher fed images unlike its own training images: say so now.
+    hgd_mm.engine.check_teacher_inputs(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -1,7 +1,9 @@
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
+from .input_check import check_teacher_inputs
 from .teacher_checkpoint import (TeacherCheckpointError,
                                  load_teacher_checkpoint)
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'TeacherCheckpointError', 'load_teacher_checkpoint'
+    'CPUAmpOptimWrapper', 'TeacherCheckpointError', 'check_teacher_inputs',
+    'load_teacher_checkpoint'
 ]
