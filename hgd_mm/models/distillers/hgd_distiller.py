@@ -191,8 +191,8 @@ class HGDDistiller(ConfigurableDistiller):
 
     def build_pairs(self) -> None:
         """Pair stages and build connectors and macro weights, once both
-        models are known (at algorithm build time: before the optimiser,
-        checkpoint loading and DDP)."""
+        models are known: at algorithm build time, before the optimiser is
+        built, a checkpoint is resumed or DDP wraps the model."""
         if self.student_stages is None or self.teacher_stages is None:
             return
         selected = select_stages(self.student_stages, self.stage_selection)
