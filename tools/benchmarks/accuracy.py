@@ -67,6 +67,9 @@ def parse_args(argv=None):
                         help='a few iterations on a tiny set (for tests)')
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs side by side, one torch thread each')
+    parser.add_argument('--report-only', action='store_true',
+                        help='write the report from the runs done so far '
+                        '(WORK_DIR/runs.json), training nothing')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         metavar='KEY=VALUE',
                         help='applied to every run (e.g. a shorter schedule)')
@@ -181,6 +184,8 @@ def main(argv=None) -> dict:
     runs = load_runs(runs_file)
     todo = [(i, m, c, s) for i, (m, c, s) in enumerate(plan, 1)
             if not any(r['method'] == m and r['seed'] == s for r in runs)]
+    if args.report_only:
+        todo = []
     lock = threading.Lock()
 
     def run_one(item) -> None:
