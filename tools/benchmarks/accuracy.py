@@ -121,8 +121,9 @@ def markdown(report: dict) -> str:
             gap = teacher - baseline
             gain = (f'{100 * (s["mean"] - baseline) / gap:.0f}%'
                     if gap > 0 else 'n/a')
+        spread = f'{s["std"]:.1f}' if s['n'] > 1 else '-'
         lines.append(
-            f'| {method} | {s["n"]} | {s["mean"]:.1f} | {s["std"]:.1f} | '
+            f'| {method} | {s["n"]} | {s["mean"]:.1f} | {spread} | '
             f'{s["bbox_mAP_50"]:.1f} | {s["bbox_mAP_s"]:.1f} | '
             f'{s["bbox_mAP_m"]:.1f} | {s["bbox_mAP_l"]:.1f} | {delta} | '
             f'{gain} |')
