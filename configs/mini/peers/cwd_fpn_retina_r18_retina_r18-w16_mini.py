@@ -2,7 +2,7 @@
 # setting: FPN recorders, tau=1, loss_weight=10 as in MMRazor's config.
 # Scaled to this setting: a 1x1 ConvModuleConnector per level maps the 16-ch
 # student FPN to the teacher's 64 ch (MMRazor pairs 256-ch FPNs, needs none).
-_base_ = ['./_base_/fpn_distill_mini.py']
+_base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(
     distiller=dict(

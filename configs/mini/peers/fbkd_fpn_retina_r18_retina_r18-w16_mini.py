@@ -4,7 +4,7 @@
 # Scaled to this setting: a 1x1 ConvModuleConnector first maps the 16-ch
 # student FPN to 64 ch; no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
 # by 8; our P3 is 20x20); all 5 levels (MMRazor: the first 4).
-_base_ = ['./_base_/fpn_distill_mini.py']
+_base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(
     distiller=dict(

@@ -2,7 +2,7 @@
 # (configs/distill/mmcls/fitnets): L2Loss(loss_weight=10, normalize=True) after
 # a ConvModuleConnector with BN. MMRazor's FitNets config is for
 # classification backbones; here the hints are the 5 FPN levels (16 -> 64 ch).
-_base_ = ['./_base_/fpn_distill_mini.py']
+_base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(
     distiller=dict(

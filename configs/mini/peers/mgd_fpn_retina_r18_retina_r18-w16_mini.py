@@ -3,7 +3,7 @@
 # Scaled to this setting: MGDLoss is a *sum* over C x H x W; MMRazor's
 # alpha_mgd=2e-5 is for 256-ch P3 maps of ~100x167 (1333x800 COCO images),
 # ~167x more elements than our 64-ch 20x20 P3, so alpha_mgd = 2e-5 * 167.
-_base_ = ['./_base_/fpn_distill_mini.py']
+_base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(
     distiller=dict(

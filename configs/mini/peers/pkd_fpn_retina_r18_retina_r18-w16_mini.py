@@ -4,7 +4,7 @@
 # (64 ch) by a 1x1 ConvModuleConnector per level (MMRazor's PKD pairs 256-ch
 # FPNs and needs none); all 5 levels; loss_weight 6 as in MMRazor's
 # pkd_fpn_mask-rcnn_swin_retina_r50_2x_coco.py.
-_base_ = ['./_base_/fpn_distill_mini.py']
+_base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(
     distiller=dict(

@@ -1,7 +1,8 @@
-# What every MMRazor peer on the mini setting shares: FpnTeacherDistill over
-# the mini teacher and student, with recorders on both FPNs. Each peer config
-# adds its connectors, losses and loss_forward_mappings.
-_base_ = ['../../retinanet_r18-w16_fpn16_mini.py']
+# What every distillation config of the mini setting shares: FpnTeacherDistill
+# over the mini teacher and student. The MMRazor peers add their connectors,
+# losses and loss_forward_mappings to this ConfigurableDistiller with FPN
+# recorders; the HGD config replaces the distiller with its one line.
+_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
 custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
