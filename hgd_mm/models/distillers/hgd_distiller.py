@@ -231,12 +231,13 @@ class HGDDistiller(ConfigurableDistiller):
         with torch.autocast(device_type=student.device.type, enabled=False):
             aligned = connector(student.float(), teacher.shape[-2:])
             student_hat = self.normalize(aligned)
-            teacher_hat = self.normalize(teacher.detach().float())
             weights = None
-            if self.micro is not None:
-                attention = spatial_attention(teacher_hat,
-                                              self.imitation_loss.tau)
-                weights = self.micro(gt_boxes, input_size, attention)
+            with torch.no_grad():  # the teacher side is a constant target
+                teacher_hat = self.normalize(teacher.detach().float())
+                if self.micro is not None:
+                    attention = spatial_attention(teacher_hat,
+                                                  self.imitation_loss.tau)
+                    weights = self.micro(gt_boxes, input_size, attention)
             return self.imitation_loss(student_hat, teacher_hat, weights)
 
     def guard_nonfinite(self, stage_losses: List[torch.Tensor]) -> torch.Tensor:

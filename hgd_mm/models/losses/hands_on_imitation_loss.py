@@ -8,18 +8,30 @@ from torch import nn
 from mmrazor.registry import MODELS
 
 
-def spatial_attention(feature: torch.Tensor, tau: float) -> torch.Tensor:
-    """A(F) = H*W * softmax_hw(mean_c |F| / tau); (B, H, W), mean 1 per image."""
+def spatial_attention(feature: torch.Tensor,
+                      tau: float,
+                      magnitude: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """A(F) = H*W * softmax_hw(mean_c |F| / tau); (B, H, W), mean 1 per image.
+
+    ``magnitude``: ``|F|`` if the caller has it already (saves a pass).
+    """
     batch, _, height, width = feature.shape
-    logits = feature.abs().mean(dim=1).reshape(batch, -1) / tau
+    magnitude = feature.abs() if magnitude is None else magnitude
+    logits = magnitude.mean(dim=1).reshape(batch, -1) / tau
     return (height * width * logits.softmax(dim=1)).reshape(
         batch, height, width)
 
 
-def channel_attention(feature: torch.Tensor, tau: float) -> torch.Tensor:
-    """C(F) = C * softmax_c(mean_hw |F| / tau); (B, C), mean 1 per image."""
+def channel_attention(feature: torch.Tensor,
+                      tau: float,
+                      magnitude: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """C(F) = C * softmax_c(mean_hw |F| / tau); (B, C), mean 1 per image.
+
+    ``magnitude``: ``|F|`` if the caller has it already (saves a pass).
+    """
     channels = feature.shape[1]
-    logits = feature.abs().mean(dim=(2, 3)) / tau
+    magnitude = feature.abs() if magnitude is None else magnitude
+    logits = magnitude.mean(dim=(2, 3)) / tau
     return channels * logits.softmax(dim=1)
 
 
@@ -74,10 +86,18 @@ class HandsOnImitationLoss(nn.Module):
 
     def attention_term(self, student: torch.Tensor,
                        teacher: torch.Tensor) -> torch.Tensor:
-        spatial = (spatial_attention(student, self.tau) -
-                   spatial_attention(teacher, self.tau)).abs().mean()
-        channel = (channel_attention(student, self.tau) -
-                   channel_attention(teacher, self.tau)).abs().mean()
+        # |S| once for both maps; the teacher side needs no autograd record.
+        student_magnitude = student.abs()
+        with torch.no_grad():
+            teacher_magnitude = teacher.abs()
+            teacher_spatial = spatial_attention(teacher, self.tau,
+                                                teacher_magnitude)
+            teacher_channel = channel_attention(teacher, self.tau,
+                                                teacher_magnitude)
+        spatial = (spatial_attention(student, self.tau, student_magnitude) -
+                   teacher_spatial).abs().mean()
+        channel = (channel_attention(student, self.tau, student_magnitude) -
+                   teacher_channel).abs().mean()
         return spatial + channel
 
     def forward(self,
