@@ -32,6 +32,20 @@ class CPUAmpOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: nn.Module):
+        check_on_cpu(model)
         with super().optim_context(model), torch.autocast(
                 device_type='cpu', dtype=self.cast_dtype):
             yield
+
+
+def check_on_cpu(model: nn.Module) -> None:
+    """CPU autocast leaves CUDA ops in fp32: a GPU run with this wrapper
+    would silently train without mixed precision."""
+    devices = {p.device.type for p in model.parameters()}
+    if devices - {'cpu'}:
+        raise RuntimeError(
+            f'CPUAmpOptimWrapper autocasts CPU operations only, but the model '
+            f'is on {sorted(devices)}. On a GPU set '
+            f'optim_wrapper.type="AmpOptimWrapper" (mmengine) instead; the '
+            f'embedded mini configs use CPUAmpOptimWrapper because they are '
+            f'made for CPU.')

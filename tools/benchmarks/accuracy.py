@@ -183,6 +183,14 @@ def main(argv=None) -> dict:
              for m, cfg in ABLATION_METHODS.items()]
     runs_file = osp.join(args.work_dir, 'runs.json')
     runs = load_runs(runs_file)
+    # Runs distilled from another teacher (or made before the setting
+    # changed: the teacher key covers the schedule, models and data) are
+    # neither resumed nor reported.
+    stale = [r for r in runs if r.get('teacher_key') != teacher['key']]
+    if stale:
+        print(f'[accuracy] ignoring {len(stale)} runs of {runs_file} made '
+              f'with another teacher or setting', flush=True)
+    runs = [r for r in runs if r.get('teacher_key') == teacher['key']]
     todo = [(i, m, c, s) for i, (m, c, s) in enumerate(plan, 1)
             if not any(r['method'] == m and r['seed'] == s for r in runs)]
     if args.report_only:
@@ -202,9 +210,10 @@ def main(argv=None) -> dict:
             threads=1 if args.jobs > 1 else None)
         with lock:
             runs.append(dict(method=method, seed=seed,
-                             **{k: result[k] for k in mini_runs.METRICS}))
+                             **{k: result[k] for k in mini_runs.METRICS},
+                             teacher_key=teacher['key']))
             with open(runs_file, 'w') as f:
-                json.dump(runs, f, indent=1)
+                json.dump(stale + runs, f, indent=1)
         print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}: mAP '
               f'{result["bbox_mAP"]:.1f}', flush=True)
 
@@ -223,7 +232,8 @@ def main(argv=None) -> dict:
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
             options=base),
         teacher_bbox_mAP=teacher['bbox_mAP'],
-        runs=[r for r in runs
+        runs=[{k: v for k, v in r.items() if k != 'teacher_key'}
+              for r in runs
               if (r['method'] in args.methods and r['seed'] in args.seeds)
               or (r['method'] in ABLATION_METHODS
                   and r['seed'] in args.ablation_seeds)])

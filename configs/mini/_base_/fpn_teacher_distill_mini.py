@@ -3,7 +3,6 @@
 # losses and loss_forward_mappings to this ConfigurableDistiller with FPN
 # recorders; the HGD config replaces the distiller with its one line.
 _base_ = ['../retinanet_r18-w16_fpn16_mini.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
 model = dict(
     _delete_=True,
     _scope_='mmrazor',

@@ -1,4 +1,6 @@
 _base_ = ['mmdet::_base_/default_runtime.py']
+# hgd_mm registers the HGD components and CPUAmpOptimWrapper (schedule).
+custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=25),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))

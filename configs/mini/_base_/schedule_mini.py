@@ -12,8 +12,13 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
          milestones=[7], gamma=0.1)
 ]
+# bf16 mixed precision on CPU (hgd_mm's CPUAmpOptimWrapper; mmengine's
+# AmpOptimWrapper refuses CPU). Measured here, one thread, batch 8 at 160 px:
+# teacher step 0.79 -> 0.43 s, student 0.15 -> 0.095 s, HGD 0.35 -> 0.24 s.
+# Distillation losses of HGD are computed in fp32 whatever the autocast.
+# On a GPU use mmengine's AmpOptimWrapper (or OptimWrapper) instead.
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='CPUAmpOptimWrapper',
     optimizer=dict(type='AdamW', lr=0.001, weight_decay=0.05),
     clip_grad=dict(max_norm=35, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=8)
