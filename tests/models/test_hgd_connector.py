@@ -60,3 +60,21 @@ def test_single_position_maps_standardise_over_the_batch():
     assert out.abs().sum() > 0
     torch.testing.assert_close(out.mean(dim=(0, 2, 3)), torch.zeros(3),
                                atol=1e-5, rtol=0)
+
+
+def test_batch_channel_std_keeps_differences_between_images():
+    torch.manual_seed(0)
+    # Channel 0 fires 10x harder in image 1 than in image 0.
+    feature = torch.randn(2, 3, 6, 5, dtype=torch.float64)
+    feature[1, 0] += 10.0
+    out = get_normalization('batch_channel_std')(feature)
+    # Slow reference: each channel over all images and positions.
+    for c in range(3):
+        values = feature[:, c]
+        expected = (values - values.mean()) / torch.sqrt(
+            values.var(unbiased=False) + 1e-5)
+        torch.testing.assert_close(out[:, c], expected)
+    assert out[1, 0].mean() - out[0, 0].mean() > 1.5
+    # Per image, that difference is gone.
+    per_image = get_normalization('channel_std')(feature)
+    assert abs(per_image[1, 0].mean() - per_image[0, 0].mean()) < 1e-6

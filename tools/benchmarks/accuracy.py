@@ -39,8 +39,8 @@ METHODS = {
 }
 ABLATION_METHODS = {
     f'hgd_{name}': osp.join(ABLATIONS, f'hgd_ablation_{name}_{PAIR}')
-    for name in ('fpn-only', 'no-consistency', 'plain-l2', 'no-micro',
-                 'no-macro')
+    for name in ('fpn-only', 'no-consistency', 'per-image-std',
+                 'with-attention', 'with-micro', 'balanced-macro')
 }
 QUICK = dict(num_train=16, num_val=8)
 QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,

@@ -13,9 +13,10 @@ allocator, caches or thread pool::
 
 Methods:
     student_only     plain student config: ``model.train_step`` (data
-                     preprocessing, forward, loss, backward, SGD step).
+                     preprocessing, forward, loss, backward, optimiser step).
     teacher_forward  teacher config: ``teacher.extract_feat`` (backbone + neck)
-                     under ``torch.no_grad`` with BatchNorm in eval mode, the
+                     under ``torch.no_grad`` with BatchNorm in eval mode and
+                     the config's autocast (bf16 in the mini configs), the
                      way ``FpnTeacherDistill`` runs the teacher; the batch is
                      preprocessed once before timing (``train_step`` of a
                      distillation method preprocesses once for both models).
@@ -28,7 +29,8 @@ So ``hgd / (student_only + teacher_forward)`` is the distillation overhead
 proper: what HGD costs beyond running both networks.
 
 Each worker builds the model from its config (``teacher_ckpt=None``: weights do
-not change the cost), the config's ``OptimWrapper`` (SGD, gradient clipping),
+not change the cost), the config's optimiser wrapper (in the mini configs
+AdamW, gradient clipping, bf16 autocast via ``CPUAmpOptimWrapper``),
 and one fixed real batch of the mini train set (the config's dataloader with
 ``num_workers=0`` and no shuffling, batch size 8); it then runs W warm-up and
 N timed iterations on that batch and reports the median seconds/iteration.
@@ -174,16 +176,20 @@ def train_step_fn(model, cfg, batch: dict, losses: Dict[str, float]):
     return step
 
 
-def teacher_forward_fn(model, batch: dict):
+def teacher_forward_fn(model, cfg, batch: dict):
     """``extract_feat`` under no_grad, BatchNorm frozen, as the algorithm
-    runs its teacher; preprocessing is done once, outside the timing."""
+    runs its teacher, inside the config's optimiser-wrapper context (bf16
+    autocast with ``CPUAmpOptimWrapper``), as in a distillation step;
+    preprocessing is done once, outside the timing."""
     import torch
+    from mmengine.optim import build_optim_wrapper
     model.eval()  # SingleTeacherDistill(teacher_norm_eval=True)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     with torch.no_grad():
         inputs = model.data_preprocessor(batch, True)['inputs']
 
     def step():
-        with torch.no_grad():
+        with torch.no_grad(), optim_wrapper.optim_context(model):
             model.extract_feat(inputs)
 
     return step
@@ -205,7 +211,7 @@ def measure_method(method: str, warmup: int, iters: int) -> dict:
     rss_after_build = rss_mb()
     losses: Dict[str, float] = {}
     if method == 'teacher_forward':
-        step = teacher_forward_fn(model, batch)
+        step = teacher_forward_fn(model, cfg, batch)
     else:
         step = train_step_fn(model, cfg, batch, losses)
     times = time_iterations(step, warmup, iters)
@@ -224,6 +230,7 @@ def measure_method(method: str, warmup: int, iters: int) -> dict:
         'params_m': sum(p.numel() for p in model.parameters()) / 1e6,
         'last_loss': losses.get('loss'),
         'threads': torch.get_num_threads(),
+        'optim_wrapper': cfg.optim_wrapper.get('type', 'OptimWrapper'),
         'batch': len(inputs),
         'image_size': list(inputs[0].shape[-2:]),
         'warmup': warmup,
@@ -342,6 +349,7 @@ def setting_of(args: argparse.Namespace, runs: List[dict],
         'omp_num_threads_env': os.environ.get('OMP_NUM_THREADS'),
         'batch': first.get('batch'),
         'image_size': first.get('image_size'),
+        'optim_wrappers': sorted({r.get('optim_wrapper', '?') for r in runs}),
         'warmup': args.warmup,
         'iters': args.iters,
         'quick': args.quick,
@@ -396,7 +404,8 @@ def format_markdown(setting: dict, runs: Sequence[dict],
         f'{setting["cores"]} cores ({setting["cpu"]}), load average '
         f'{setting["load_average_1m_at_start"]} at start; torch '
         f'{setting["torch"]}, threads {setting["threads"]}; batch '
-        f'{setting["batch"]} of {setting["image_size"]} images; '
+        f'{setting["batch"]} of {setting["image_size"]} images; optimiser '
+        f'wrapper {", ".join(setting.get("optim_wrappers", []))}; '
         f'{setting["warmup"]} warm-up + {setting["iters"]} timed iterations '
         f'per method, each method in its own process.', '',
         'Memory is the CPU process RSS: `peak` = ru_maxrss at the end, '

@@ -28,12 +28,25 @@ def standardize_channels(feature: torch.Tensor,
     return F.batch_norm(feature, None, None, training=True, eps=eps)
 
 
+def standardize_channels_over_batch(feature: torch.Tensor,
+                                    eps: float = 1e-5) -> torch.Tensor:
+    """Per-channel standardisation over B x H x W (the batch as well).
+
+    Unlike :func:`standardize_channels`, this keeps the differences between
+    images: how strongly a channel fires in one image compared with the
+    others (e.g. whether an object of some kind is there at all) survives,
+    and the student is asked to reproduce it. PKD normalises this way.
+    """
+    return F.batch_norm(feature, None, None, training=True, eps=eps)
+
+
 def identity(feature: torch.Tensor) -> torch.Tensor:
     return feature
 
 
 NORMALIZATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     'channel_std': standardize_channels,
+    'batch_channel_std': standardize_channels_over_batch,
     'none': identity,
 }
 

@@ -76,13 +76,29 @@ class HGDDistiller(ConfigurableDistiller):
             ``dict(type='HGDConnector', norm_cfg=None)`` by default, with a
             bias only when ``normalization='none'``.
         normalization: consistency normalisation of both sides,
-            ``'channel_std'`` (default) or ``'none'``.
-        loss: imitation loss config (``HandsOnImitationLoss``).
-        micro: micro re-weighting config, or None to weight positions
-            uniformly.
+            ``'batch_channel_std'`` (default; per channel over B x H x W, as
+            PKD), ``'channel_std'`` (per image and channel over H x W) or
+            ``'none'``.
+        loss: imitation loss config (``HandsOnImitationLoss``). Defaults to
+            ``dict(gamma=0.0)``: the attention term is off unless asked for.
+        micro: micro re-weighting config (``MicroReweighting``, e.g.
+            ``dict()``), or None (default) to weight positions uniformly.
         macro: macro re-weighting config (``MacroReweighting``), without
-            ``num_stages``; ``dict(mode='fixed', stage_weights=[...])`` etc.
+            ``num_stages``. Defaults to ``dict(mode='fixed')``: every stage
+            weighs 1/K; ``mode='balanced'`` or ``'uncertainty'`` on request.
         schedule: total-weight schedule config (``DistillWeightSchedule``).
+            Defaults to ``dict(loss_weight=15.0)``, constant.
+
+    Defaults: every mechanism stays in the code and in
+    config, but the defaults are what measured best on the embedded mini
+    setting, selected on a held-out split (see the README): at
+    ``loss_weight=15`` with fixed 1/K stage weights the total strength equals
+    MMRazor's PKD recipe (5 FPN levels x loss_weight 6 x MSE/2 = 15 x the mean
+    stage MSE). There, all stages with standardisation over the batch reached
+    8.5 mAP (plain student 5.6); adding the micro weights gave 6.1, adding the
+    attention term 6.6, and the former defaults (per-image standardisation,
+    balanced stage weights, loss_weight 1, both terms on) 6.5. Nothing was
+    measured on COCO or VOC.
         max_nonfinite: how many non-finite stage losses are skipped (each
             counted, the first with a warning) before training stops with an
             error. Defaults to 100.
@@ -98,9 +114,9 @@ class HGDDistiller(ConfigurableDistiller):
                  on_unpaired: str = 'error',
                  probe_size: Sequence[int] = (256, 256),
                  connector: Optional[dict] = None,
-                 normalization: Optional[str] = 'channel_std',
+                 normalization: Optional[str] = 'batch_channel_std',
                  loss: Optional[dict] = None,
-                 micro: Optional[dict] = dict(),
+                 micro: Optional[dict] = None,
                  macro: Optional[dict] = None,
                  schedule: Optional[dict] = None,
                  max_nonfinite: int = 100,
@@ -124,13 +140,17 @@ class HGDDistiller(ConfigurableDistiller):
         self.connector_cfg = component_cfg(
             dict(dict(bias=normalization in (None, 'none')),
                  **(connector or {})), 'HGDConnector')
+        # Defaults measured on the mini setting (class docstring, Defaults).
         self.imitation_loss = MODELS.build(
-            component_cfg(loss, 'HandsOnImitationLoss'))
+            component_cfg(dict(dict(gamma=0.0), **(loss or {})),
+                          'HandsOnImitationLoss'))
         self.micro = (MODELS.build(component_cfg(micro, 'MicroReweighting'))
                       if micro is not None else None)
-        self.macro_cfg = component_cfg(macro, 'MacroReweighting')
+        self.macro_cfg = component_cfg(
+            dict(dict(mode='fixed'), **(macro or {})), 'MacroReweighting')
         self.schedule = MODELS.build(
-            component_cfg(schedule, 'DistillWeightSchedule'))
+            component_cfg(dict(dict(loss_weight=15.0), **(schedule or {})),
+                          'DistillWeightSchedule'))
         self.max_nonfinite = max_nonfinite
         self.register_buffer('nonfinite_count',
                              torch.zeros((), dtype=torch.long))
