@@ -22,6 +22,14 @@ is a small function with its own test in ``tests/test_compat.py``.
    mmdet's runtime config asks for the ``nccl`` backend. When CUDA is not
    available we skip ``set_device``, use ``gloo``, and give DDP no device ids
    (what torch requires for CPU modules). On CUDA machines nothing changes.
+4. mmcv 2.1.0's CPU ``nms`` and ``RoIAlign`` kernels accept float32 only;
+   under CPU bf16 autocast (``CPUAmpOptimWrapper``) a two-stage detector hands
+   them bf16 tensors during training and fails ("expected scalar type Float
+   but found BFloat16", '"ROIAlign_forward" not implemented for
+   'BFloat16''). We cast bf16 tensor inputs of ``mmcv.ops.nms.nms`` and
+   ``mmcv.ops.RoIAlign.forward`` to float32 (what autocast does for its own
+   float32-only ops; RoIAlign's output goes back to bf16, since mmdet writes
+   it into a buffer of the features' dtype); other dtypes pass through.
 """
 import os
 import pickle
@@ -190,8 +198,54 @@ def patch_cpu_distributed() -> bool:
     return True
 
 
+def _bf16_to_float32(value):
+    if isinstance(value, torch.Tensor) and value.dtype == torch.bfloat16:
+        return value.float()
+    return value
+
+
+def _float32_inputs(function: Callable, cast_back: bool = False) -> Callable:
+    """``function`` with bf16 tensor arguments cast to float32; with
+    ``cast_back``, a tensor result is returned in bf16 when an input was (the
+    caller may write it into a bf16 buffer, as mmdet's RoI extractor does)."""
+
+    def call_in_float32(*args, **kwargs):
+        had_bf16 = any(
+            isinstance(v, torch.Tensor) and v.dtype == torch.bfloat16
+            for v in (*args, *kwargs.values()))
+        out = function(*[_bf16_to_float32(a) for a in args],
+                       **{k: _bf16_to_float32(v) for k, v in kwargs.items()})
+        if cast_back and had_bf16 and isinstance(out, torch.Tensor):
+            return out.to(torch.bfloat16)
+        return out
+
+    call_in_float32._hgd_mm_bf16 = True
+    return call_in_float32
+
+
+def patch_mmcv_ops_bf16() -> bool:
+    """Cast bf16 inputs of mmcv's float32-only CPU ops to float32 (fix 4).
+
+    Returns True if patched now, False if already patched.
+    """
+    import importlib
+
+    from mmcv.ops import RoIAlign
+
+    # Not ``import mmcv.ops.nms``: mmcv.ops re-exports the function under
+    # that name, which shadows the module as an attribute.
+    nms_module = importlib.import_module('mmcv.ops.nms')
+    if getattr(nms_module.nms, '_hgd_mm_bf16', False):
+        return False
+    # batched_nms looks ``nms`` up in this module by name.
+    nms_module.nms = _float32_inputs(nms_module.nms)
+    RoIAlign.forward = _float32_inputs(RoIAlign.forward, cast_back=True)
+    return True
+
+
 def apply() -> None:
     """Apply every fix; safe to call more than once."""
     patch_mmrazor_quantization_import()
     allow_mmengine_checkpoints()
     patch_cpu_distributed()
+    patch_mmcv_ops_bf16()

@@ -204,3 +204,55 @@ def test_cpu_distributed_runs_on_gloo_with_the_fix():
         DIST_INIT.format(port=free_port(), prelude='import hgd_mm'))
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'backend gloo' in result.stdout
+
+
+NMS_BF16 = '''
+{prelude}
+import torch
+from mmcv.ops import batched_nms
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.],
+                      [20., 20., 30., 30.]]).bfloat16()
+scores = torch.tensor([0.9, 0.8, 0.7]).bfloat16()
+dets, keep = batched_nms(boxes, scores, torch.zeros(3, dtype=torch.long),
+                         dict(type='nms', iou_threshold=0.5))
+print('kept', keep.tolist())
+'''
+
+
+def test_mmcv_nms_refuses_bf16_without_the_fix():
+    result = run_python(NMS_BF16.format(prelude=''))
+    assert result.returncode != 0
+    assert 'BFloat16' in result.stderr
+
+
+def test_mmcv_nms_takes_bf16_with_the_fix():
+    result = run_python(NMS_BF16.format(prelude='import hgd_mm'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    # The second box overlaps the first (IoU 0.81) and is suppressed.
+    assert 'kept [0, 2]' in result.stdout
+
+
+ROI_ALIGN_BF16 = '''
+{prelude}
+import torch
+from mmcv.ops import RoIAlign
+feature = torch.arange(16.).reshape(1, 1, 4, 4)
+rois = torch.tensor([[0., 0., 0., 2., 2.]])
+align = RoIAlign((1, 1), spatial_scale=1.0, sampling_ratio=1, aligned=False)
+expected = align(feature, rois)
+got = align(feature.bfloat16(), rois.bfloat16())
+print('equal', bool(torch.equal(got, expected.bfloat16())), got.dtype)
+'''
+
+
+def test_mmcv_roi_align_refuses_bf16_without_the_fix():
+    result = run_python(ROI_ALIGN_BF16.format(prelude=''))
+    assert result.returncode != 0
+    assert 'BFloat16' in result.stderr
+
+
+def test_mmcv_roi_align_takes_bf16_with_the_fix():
+    # Values exactly representable in bf16: the same result as in float32.
+    result = run_python(ROI_ALIGN_BF16.format(prelude='import hgd_mm'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'equal True torch.bfloat16' in result.stdout

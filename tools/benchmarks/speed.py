@@ -398,14 +398,16 @@ def format_markdown(setting: dict, runs: Sequence[dict],
                     micro: Sequence[dict]) -> str:
     """The results as a markdown page (table, ratios, micro weights)."""
     base = overhead_base(runs)
+    wrappers = (f'optimiser wrapper {", ".join(setting["optim_wrappers"])}; '
+                if setting.get('optim_wrappers') else '')
     lines = [
         '# Training speed and memory on the mini setting', '',
         f'{setting["date"]}; {setting["cores_available"]} of '
         f'{setting["cores"]} cores ({setting["cpu"]}), load average '
         f'{setting["load_average_1m_at_start"]} at start; torch '
         f'{setting["torch"]}, threads {setting["threads"]}; batch '
-        f'{setting["batch"]} of {setting["image_size"]} images; optimiser '
-        f'wrapper {", ".join(setting.get("optim_wrappers", []))}; '
+        f'{setting["batch"]} of {setting["image_size"]} images; '
+        f'{wrappers}'
         f'{setting["warmup"]} warm-up + {setting["iters"]} timed iterations '
         f'per method, each method in its own process.', '',
         'Memory is the CPU process RSS: `peak` = ru_maxrss at the end, '
