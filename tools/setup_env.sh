@@ -31,8 +31,12 @@ if [ -d "$here/../shared/wheels" ]; then
   echo "[setup] using local wheels from $PIP_FIND_LINKS"
 fi
 
+# Every install below keeps setuptools in [77.0.3, 81): torch needs >= 77.0.3
+# and pip would otherwise upgrade it to a release without pkg_resources.
+export PIP_CONSTRAINT="$here/requirements/constraints.txt"
+
 echo "[setup] build tools (setuptools<81: mmcv's build and mmengine import pkg_resources)"
-"${pip[@]}" install -q "setuptools>=64,<81" wheel ninja
+"${pip[@]}" install -q setuptools wheel ninja
 
 echo "[setup] torch (CPU build; see README for CUDA)"
 "${pip[@]}" install -q -r "$here/requirements/torch.txt"
