@@ -219,19 +219,6 @@ print('kept', keep.tolist())
 '''
 
 
-def test_mmcv_nms_refuses_bf16_without_the_fix():
-    result = run_python(NMS_BF16.format(prelude=''))
-    assert result.returncode != 0
-    assert 'BFloat16' in result.stderr
-
-
-def test_mmcv_nms_takes_bf16_with_the_fix():
-    result = run_python(NMS_BF16.format(prelude='import hgd_mm'))
-    assert result.returncode == 0, result.stderr[-3000:]
-    # The second box overlaps the first (IoU 0.81) and is suppressed.
-    assert 'kept [0, 2]' in result.stdout
-
-
 ROI_ALIGN_BF16 = '''
 {prelude}
 import torch
@@ -245,14 +232,26 @@ print('equal', bool(torch.equal(got, expected.bfloat16())), got.dtype)
 '''
 
 
-def test_mmcv_roi_align_refuses_bf16_without_the_fix():
-    result = run_python(ROI_ALIGN_BF16.format(prelude=''))
+# (script, what it prints with the fix). NMS: the second box overlaps the
+# first (IoU 0.81) and is suppressed. RoIAlign: values exactly representable
+# in bf16, so the same result as in float32.
+MMCV_BF16_OPS = {
+    'nms': (NMS_BF16, 'kept [0, 2]'),
+    'roi_align': (ROI_ALIGN_BF16, 'equal True torch.bfloat16'),
+}
+
+
+@pytest.mark.parametrize('op', sorted(MMCV_BF16_OPS))
+def test_mmcv_op_refuses_bf16_without_the_fix(op):
+    script, _ = MMCV_BF16_OPS[op]
+    result = run_python(script.format(prelude=''))
     assert result.returncode != 0
     assert 'BFloat16' in result.stderr
 
 
-def test_mmcv_roi_align_takes_bf16_with_the_fix():
-    # Values exactly representable in bf16: the same result as in float32.
-    result = run_python(ROI_ALIGN_BF16.format(prelude='import hgd_mm'))
+@pytest.mark.parametrize('op', sorted(MMCV_BF16_OPS))
+def test_mmcv_op_takes_bf16_with_the_fix(op):
+    script, expected = MMCV_BF16_OPS[op]
+    result = run_python(script.format(prelude='import hgd_mm'))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert 'equal True torch.bfloat16' in result.stdout
+    assert expected in result.stdout

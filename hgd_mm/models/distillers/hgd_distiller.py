@@ -18,9 +18,14 @@ from ..stages import (Stage, has_neck, pair_stages, probe_stages,
 INPUTS = 'hgd_inputs'
 
 
-def component_cfg(cfg: Optional[dict], default_type: str, **extra) -> dict:
-    """A component config, ``type`` defaulting to ``default_type``."""
-    return dict(dict(type=default_type), **(cfg or {}), **extra)
+def component_cfg(cfg: Optional[dict],
+                  default_type: str,
+                  defaults: Optional[dict] = None,
+                  **extra) -> dict:
+    """A component config: ``type`` defaulting to ``default_type``, the keys
+    of ``defaults`` where ``cfg`` does not set them, ``extra`` always."""
+    return dict(dict(type=default_type, **(defaults or {})), **(cfg or {}),
+                **extra)
 
 
 def input_normalization(model: nn.Module) -> Optional[Tuple]:
@@ -138,19 +143,19 @@ class HGDDistiller(ConfigurableDistiller):
         # Per-channel standardisation cancels a connector bias (see
         # HGDConnector): leave it out unless the config asks for it.
         self.connector_cfg = component_cfg(
-            dict(dict(bias=normalization in (None, 'none')),
-                 **(connector or {})), 'HGDConnector')
+            connector, 'HGDConnector',
+            defaults=dict(bias=normalization in (None, 'none')))
         # Defaults measured on the mini setting (class docstring, Defaults).
         self.imitation_loss = MODELS.build(
-            component_cfg(dict(dict(gamma=0.0), **(loss or {})),
-                          'HandsOnImitationLoss'))
+            component_cfg(loss, 'HandsOnImitationLoss',
+                          defaults=dict(gamma=0.0)))
         self.micro = (MODELS.build(component_cfg(micro, 'MicroReweighting'))
                       if micro is not None else None)
-        self.macro_cfg = component_cfg(
-            dict(dict(mode='fixed'), **(macro or {})), 'MacroReweighting')
+        self.macro_cfg = component_cfg(macro, 'MacroReweighting',
+                                       defaults=dict(mode='fixed'))
         self.schedule = MODELS.build(
-            component_cfg(dict(dict(loss_weight=15.0), **(schedule or {})),
-                          'DistillWeightSchedule'))
+            component_cfg(schedule, 'DistillWeightSchedule',
+                          defaults=dict(loss_weight=15.0)))
         self.max_nonfinite = max_nonfinite
         self.register_buffer('nonfinite_count',
                              torch.zeros((), dtype=torch.long))
