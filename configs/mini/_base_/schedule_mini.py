@@ -13,8 +13,8 @@ param_scheduler = [
          milestones=[7], gamma=0.1)
 ]
 # bf16 mixed precision on CPU (hgd_mm's CPUAmpOptimWrapper; mmengine's
-# AmpOptimWrapper refuses CPU). Measured here, one thread, batch 8 at 160 px:
-# teacher step 0.79 -> 0.43 s, student 0.15 -> 0.095 s, HGD 0.35 -> 0.24 s.
+# AmpOptimWrapper refuses CPU): faster steps on a CPU with bf16 support, which
+# keeps `make demo` under 15 minutes (see the README's speed table).
 # Distillation losses of HGD are computed in fp32 whatever the autocast.
 # On a GPU use mmengine's AmpOptimWrapper (or OptimWrapper) instead.
 optim_wrapper = dict(
