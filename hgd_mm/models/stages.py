@@ -16,6 +16,8 @@ import torch
 from torch import nn
 
 SOURCES = ('backbone', 'neck')
+# What to do with a student stage whose stride the teacher lacks.
+UNPAIRED_POLICIES = ('error', 'skip')
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,12 @@ def as_feature_tuple(output) -> Tuple[torch.Tensor, ...]:
 
 def has_neck(detector: nn.Module) -> bool:
     return getattr(detector, 'neck', None) is not None
+
+
+def stage_sources(stages: Sequence[Stage]) -> List[str]:
+    """The modules (of ``SOURCES``) the stages come from, in that order."""
+    present = {stage.source for stage in stages}
+    return [source for source in SOURCES if source in present]
 
 
 def probe_stages(detector: nn.Module,
@@ -148,11 +156,9 @@ def pair_stages(
         teacher: every teacher stage.
         pairs: explicit pairs by stage name, e.g. ``[('neck.0', 'neck.1')]``.
         on_unpaired: ``'error'`` (default) or ``'skip'`` for student stages
-            whose stride the teacher does not have.
+            whose stride the teacher does not have; any value but
+            ``'skip'`` errors (the distiller checks the option when built).
     """
-    if on_unpaired not in ('error', 'skip'):
-        raise ValueError(
-            f"on_unpaired={on_unpaired!r}: use 'error' or 'skip'.")
     shapes = (f"{format_hierarchy('student', student)}\n"
               f"{format_hierarchy('teacher', teacher)}")
     if pairs is not None:
@@ -185,7 +191,7 @@ def pair_stages(
             result.append((stage, candidates[0]))
         else:
             unpaired.append(stage)
-    if unpaired and on_unpaired == 'error':
+    if unpaired and on_unpaired != 'skip':
         names = ', '.join(f'{s.name} (stride {s.stride})' for s in unpaired)
         raise ValueError(
             f'HGD cannot pair student stage(s) {names}: the teacher has no '

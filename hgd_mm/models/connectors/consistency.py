@@ -41,6 +41,7 @@ def standardize_channels_over_batch(feature: torch.Tensor,
 
 
 def identity(feature: torch.Tensor) -> torch.Tensor:
+    """No normalisation (``'none'``)."""
     return feature
 
 
@@ -53,7 +54,8 @@ NORMALIZATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 
 def get_normalization(
         name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor]:
-    """``'channel_std'`` (default of the distiller) or ``'none'``/None."""
+    """The normalisation called ``name``: ``'batch_channel_std'`` (the
+    distiller's default), ``'channel_std'``, or ``'none'``/None."""
     key = 'none' if name is None else name
     if key not in NORMALIZATIONS:
         raise ValueError(

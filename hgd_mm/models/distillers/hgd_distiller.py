@@ -4,60 +4,67 @@ import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.model import BaseModel
+from mmdet.structures.bbox import get_box_tensor
+from mmengine.model import BaseModel, ImgDataPreprocessor
 from torch import nn
 
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 from ..connectors import get_normalization
-from ..losses import spatial_attention
-from ..stages import (Stage, has_neck, pair_stages, probe_stages,
-                      select_stages)
+from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages, probe_stages,
+                      select_stages, stage_sources)
+from .stage_terms import StageTerms, stage_terms
+
+__all__ = ['HGDDistiller', 'component_cfg', 'gt_boxes_of', 'normalized_probe']
 
 INPUTS = 'hgd_inputs'
+# Two BGR pixels whose channels all differ: a different mean, std or channel
+# order in a data preprocessor changes what it makes of them.
+PROBE_PIXELS = ((0, 100, 200), (255, 30, 60))
 
 
 def component_cfg(cfg: Optional[dict],
                   default_type: str,
-                  defaults: Optional[dict] = None,
-                  **extra) -> dict:
-    """A component config: ``type`` defaulting to ``default_type``, the keys
-    of ``defaults`` where ``cfg`` does not set them, ``extra`` always."""
-    return dict(dict(type=default_type, **(defaults or {})), **(cfg or {}),
-                **extra)
+                  defaults: Optional[dict] = None) -> dict:
+    """A component config: ``type`` defaulting to ``default_type`` and the
+    keys of ``defaults`` where ``cfg`` does not set them."""
+    return dict(dict(type=default_type, **(defaults or {})), **(cfg or {}))
 
 
-def input_normalization(model: nn.Module) -> Optional[Tuple]:
-    """(mean, std, channel order) of a detector's data preprocessor."""
+def normalized_probe(model: nn.Module) -> Optional[torch.Tensor]:
+    """What a detector's image data preprocessor makes of ``PROBE_PIXELS``
+    (mean, std and channel order at work), or None if it has none."""
     preprocessor = getattr(model, 'data_preprocessor', None)
-    if preprocessor is None or not hasattr(preprocessor, 'mean'):
+    if not isinstance(preprocessor, ImgDataPreprocessor):
         return None
-    return (preprocessor.mean.flatten().tolist(),
-            preprocessor.std.flatten().tolist(),
-            bool(getattr(preprocessor, '_channel_conversion', False)))
+    # (3, 1, 2) uint8 BGR image, as a loading pipeline hands it over.
+    image = torch.tensor(PROBE_PIXELS, dtype=torch.uint8).t()[:, None, :]
+    with torch.no_grad():
+        batch = preprocessor(dict(inputs=[image]), False)['inputs']
+    return batch[0, :, :1, :2].cpu()  # without the padding
 
 
 def gt_boxes_of(data_samples) -> List[torch.Tensor]:
-    """Per-image (N, 4) xyxy ground-truth boxes of mmdet ``DetDataSample``s."""
-    boxes = []
-    for sample in data_samples:
-        bboxes = sample.gt_instances.bboxes
-        boxes.append(getattr(bboxes, 'tensor', bboxes).reshape(-1, 4))
-    return boxes
+    """Per-image (N, 4) xyxy ground-truth boxes of mmdet ``DetDataSample``s
+    (``gt_instances`` only: crowd boxes are in ``ignored_instances``)."""
+    return [
+        get_box_tensor(sample.gt_instances.bboxes).reshape(-1, 4)
+        for sample in data_samples
+    ]
 
 
 @MODELS.register_module()
 class HGDDistiller(ConfigurableDistiller):
     """Hands-on Guidance Distillation (Qin et al., ICME 2021), as this project
-    formulates it (``shared/HGD_METHOD.md``; see the README).
+    formulates it in ``docs/method.md``.
 
     With no arguments it distils every stage (every backbone output and every
     neck level) of any mmdet detector pair that has a backbone: stages are
     discovered on a probe image when the algorithm is built, paired by stride,
     connected by :class:`HGDConnector` with the right channel counts, and the
     ground-truth boxes are read from the student's inputs. No recorder needs
-    to be configured. Per step, for every pair k::
+    to be configured. Per step, for every pair k (:func:`stage_terms`)::
 
         S^, T^ = norm(connector_k(S_k)), norm(T_k)
         W      = micro(gt boxes, A(T^))                  # per position
@@ -67,6 +74,11 @@ class HGDDistiller(ConfigurableDistiller):
     Logged per stage ``s``: ``loss_hgd_<s>`` (its weighted share of the loss,
     back-propagated) and ``lambda_hgd_<s>`` (its macro weight); and
     ``hgd_weight``, the schedule's w(t).
+
+    The defaults (standardisation over the batch, fixed 1/K stage weights,
+    ``loss_weight=15``, no micro weights, no attention term) are what measured
+    best on the embedded mini setting; the README ("How HGD's defaults were
+    chosen") has the measurements. Every mechanism stays available in config.
 
     Args:
         stages: ``'all'`` (default), ``'backbone'``, ``'neck'`` or a list of
@@ -93,17 +105,6 @@ class HGDDistiller(ConfigurableDistiller):
             weighs 1/K; ``mode='balanced'`` or ``'uncertainty'`` on request.
         schedule: total-weight schedule config (``DistillWeightSchedule``).
             Defaults to ``dict(loss_weight=15.0)``, constant.
-
-    Defaults: every mechanism stays in the code and in
-    config, but the defaults are what measured best on the embedded mini
-    setting, selected on a held-out split (see the README): at
-    ``loss_weight=15`` with fixed 1/K stage weights the total strength equals
-    MMRazor's PKD recipe (5 FPN levels x loss_weight 6 x MSE/2 = 15 x the mean
-    stage MSE). There, all stages with standardisation over the batch reached
-    8.5 mAP (plain student 5.6); adding the micro weights gave 6.1, adding the
-    attention term 6.6, and the former defaults (per-image standardisation,
-    balanced stage weights, loss_weight 1, both terms on) 6.5. Nothing was
-    measured on COCO or VOC.
         max_nonfinite: how many non-finite stage losses are skipped (each
             counted, the first with a warning) before training stops with an
             error. Defaults to 100.
@@ -132,9 +133,9 @@ class HGDDistiller(ConfigurableDistiller):
         if max_nonfinite < 0:
             raise ValueError(f'HGDDistiller: max_nonfinite={max_nonfinite} '
                              f'must be >= 0.')
-        if on_unpaired not in ('error', 'skip'):
-            raise ValueError(f"HGDDistiller: on_unpaired={on_unpaired!r}: use "
-                             f"'error' or 'skip'.")
+        if on_unpaired not in UNPAIRED_POLICIES:
+            raise ValueError(f'HGDDistiller: on_unpaired={on_unpaired!r}: use '
+                             f'one of {UNPAIRED_POLICIES}.')
         self.stage_selection = stages
         self.explicit_pairs = pairs
         self.on_unpaired = on_unpaired
@@ -145,14 +146,12 @@ class HGDDistiller(ConfigurableDistiller):
         self.connector_cfg = component_cfg(
             connector, 'HGDConnector',
             defaults=dict(bias=normalization in (None, 'none')))
-        # Defaults measured on the mini setting (class docstring, Defaults).
         self.imitation_loss = MODELS.build(
             component_cfg(loss, 'HandsOnImitationLoss',
                           defaults=dict(gamma=0.0)))
         self.micro = (MODELS.build(component_cfg(micro, 'MicroReweighting'))
                       if micro is not None else None)
-        self.macro_cfg = component_cfg(macro, 'MacroReweighting',
-                                       defaults=dict(mode='fixed'))
+        self.macro_cfg = component_cfg(macro, 'MacroReweighting')
         self.schedule = MODELS.build(
             component_cfg(schedule, 'DistillWeightSchedule',
                           defaults=dict(loss_weight=15.0)))
@@ -163,107 +162,118 @@ class HGDDistiller(ConfigurableDistiller):
         self.extra_teacher_recorders = teacher_recorders or {}
         self.student_stages: Optional[List[Stage]] = None
         self.teacher_stages: Optional[List[Stage]] = None
+        self.student_probe: Optional[torch.Tensor] = None
+        self.teacher_probe: Optional[torch.Tensor] = None
         self.pairs: List[Tuple[Stage, Stage]] = []
         self.stage_connectors = nn.ModuleDict()
         self.macro: Optional[nn.Module] = None
 
-    # --- building: stages, pairs, connectors, recorders -------------------
-
-    @staticmethod
-    def stage_recorders(model: nn.Module) -> Dict[str, dict]:
-        recorders = dict(
-            hgd_backbone=dict(type='ModuleOutputs', source='backbone'))
-        if has_neck(model):
-            recorders['hgd_neck'] = dict(type='ModuleOutputs', source='neck')
-        return recorders
+    # --- building: each side records its stages; the pairs come once both
+    # --- are known (algorithms prepare the student or the teacher first).
 
     def prepare_from_student(self, model: BaseModel) -> None:
         """Discover the student's stages; record them and the batch."""
-        self.student_stages = probe_stages(model, self.probe_size)
-        self.student_normalization = input_normalization(model)
-        recorders = self.stage_recorders(model)
         # The student is called as student(batch_inputs, data_samples, mode):
         # its root's positional inputs carry the ground truth.
-        recorders[INPUTS] = dict(type='ModuleInputs', source='')
-        recorders.update(copy.deepcopy(self.extra_student_recorders))
-        self.student_recorders = RecorderManager(recorders)
-        self.student_recorders.initialize(model)
-        self.build_pairs()
+        inputs = {INPUTS: dict(type='ModuleInputs', source='')}
+        self.student_stages, self.student_recorders = self.record_stages(
+            model, dict(inputs, **self.extra_student_recorders))
+        self.student_probe = normalized_probe(model)
+        if self.teacher_stages is not None:
+            self.build_pairs()
 
     def prepare_from_teacher(self, model: nn.Module) -> None:
         """Discover the teacher's stages and record them."""
-        self.teacher_stages = probe_stages(model, self.probe_size)
-        self.warn_on_normalization_mismatch(input_normalization(model))
-        recorders = self.stage_recorders(model)
-        recorders.update(copy.deepcopy(self.extra_teacher_recorders))
-        self.teacher_recorders = RecorderManager(recorders)
-        self.teacher_recorders.initialize(model)
-        self.build_pairs()
+        self.teacher_stages, self.teacher_recorders = self.record_stages(
+            model, self.extra_teacher_recorders)
+        self.teacher_probe = normalized_probe(model)
+        if self.student_stages is not None:
+            self.build_pairs()
 
-    def warn_on_normalization_mismatch(self, teacher: Optional[Tuple]) -> None:
-        """The teacher sees the batch as the *student's* data preprocessor
-        made it; a teacher trained with another normalisation sees skewed
-        inputs."""
-        student = getattr(self, 'student_normalization', None)
-        if student is None or teacher is None or student == teacher:
-            return
-        warnings.warn(
-            f'HGD: teacher and student normalise inputs differently (mean, '
-            f'std, bgr_to_rgb): student {student}, teacher {teacher}. The '
-            f'teacher is fed the student\'s batch, so it sees inputs it was '
-            f'not trained on. Give both the same data_preprocessor (the '
-            f'teacher\'s, if it is pretrained).')
+    def record_stages(self, model: nn.Module,
+                      extra: Dict[str, dict]) -> Tuple[List[Stage],
+                                                       RecorderManager]:
+        """A model's stages, and recorders of their modules plus ``extra``."""
+        stages = probe_stages(model, self.probe_size)
+        recorders = {
+            f'hgd_{source}': dict(type='ModuleOutputs', source=source)
+            for source in stage_sources(stages)
+        }
+        recorders.update(copy.deepcopy(extra))
+        manager = RecorderManager(recorders)
+        manager.initialize(model)
+        return stages, manager
 
     def build_pairs(self) -> None:
         """Pair stages and build connectors and macro weights, once both
         models are known: at algorithm build time, before the optimiser is
         built, a checkpoint is resumed or DDP wraps the model."""
-        if self.student_stages is None or self.teacher_stages is None:
-            return
+        self.warn_on_normalization_mismatch()
         selected = select_stages(self.student_stages, self.stage_selection)
         self.pairs = pair_stages(selected, self.teacher_stages,
                                  self.explicit_pairs, self.on_unpaired)
         self.stage_connectors = nn.ModuleDict({
             student.key: MODELS.build(
-                component_cfg(self.connector_cfg, 'HGDConnector',
-                              student_channels=student.channels,
-                              teacher_channels=teacher.channels))
+                dict(self.connector_cfg,
+                     student_channels=student.channels,
+                     teacher_channels=teacher.channels))
             for student, teacher in self.pairs
         })
         self.macro = MODELS.build(
-            component_cfg(self.macro_cfg, 'MacroReweighting',
-                          num_stages=len(self.pairs)))
+            dict(self.macro_cfg, num_stages=len(self.pairs)))
+
+    def warn_on_normalization_mismatch(self) -> None:
+        """The teacher sees the batch as the *student's* data preprocessor
+        made it; a teacher trained with another normalisation sees skewed
+        inputs."""
+        student, teacher = self.student_probe, self.teacher_probe
+        if student is None or teacher is None or torch.equal(student, teacher):
+            return
+        warnings.warn(
+            f'HGD: teacher and student normalise inputs differently (mean, '
+            f'std or BGR/RGB order of their data_preprocessor): the BGR '
+            f'pixels {PROBE_PIXELS} become {student.flatten(1).t().tolist()} '
+            f'for the student, {teacher.flatten(1).t().tolist()} for the '
+            f'teacher. The teacher is fed the student\'s batch, so it sees '
+            f'inputs it was not trained on. Give both the same '
+            f'data_preprocessor (the teacher\'s, if it is pretrained).')
 
     # --- one training step -------------------------------------------------
 
     @staticmethod
     def recorded_stages(recorders: RecorderManager) -> Dict[str, torch.Tensor]:
+        """Stage name -> feature map, as the stage recorders hold them."""
         features = {}
-        for source in ('backbone', 'neck'):
+        for source in SOURCES:
             name = f'hgd_{source}'
-            if name in recorders.recorders:
-                outputs = recorders.get_recorder(name).get_record_data(0)
-                if isinstance(outputs, torch.Tensor):
-                    outputs = (outputs, )
-                for index, feature in enumerate(outputs):
-                    features[f'{source}.{index}'] = feature
+            if name not in recorders.recorders:
+                continue
+            outputs = recorders.get_recorder(name).get_record_data(0)
+            if isinstance(outputs, torch.Tensor):
+                outputs = (outputs, )
+            for index, feature in enumerate(outputs):
+                features[f'{source}.{index}'] = feature
         return features
 
-    def stage_loss(self, student: torch.Tensor, teacher: torch.Tensor,
-                   connector: nn.Module, gt_boxes: List[torch.Tensor],
-                   input_size: Sequence[int]) -> torch.Tensor:
-        """L_k for one pair, in fp32 whatever the autocast context."""
-        with torch.autocast(device_type=student.device.type, enabled=False):
-            aligned = connector(student.float(), teacher.shape[-2:])
-            student_hat = self.normalize(aligned)
-            weights = None
-            with torch.no_grad():  # the teacher side is a constant target
-                teacher_hat = self.normalize(teacher.detach().float())
-                if self.micro is not None:
-                    attention = spatial_attention(teacher_hat,
-                                                  self.imitation_loss.tau)
-                    weights = self.micro(gt_boxes, input_size, attention)
-            return self.imitation_loss(student_hat, teacher_hat, weights)
+    def recorded_stage_terms(self) -> List[StageTerms]:
+        """Every pair's :class:`StageTerms`, in ``self.pairs`` order, from
+        what the recorders hold (the features and inputs of the last step)."""
+        if not self.pairs:
+            raise RuntimeError('HGDDistiller was not prepared: build it '
+                               'through an MMRazor distillation algorithm '
+                               '(e.g. FpnTeacherDistill).')
+        inputs = self.student_recorders.get_recorder(INPUTS)
+        batch_inputs = inputs.get_record_data(0, 0)
+        gt_boxes = gt_boxes_of(inputs.get_record_data(0, 1))
+        input_size = tuple(batch_inputs.shape[-2:])
+        student_features = self.recorded_stages(self.student_recorders)
+        teacher_features = self.recorded_stages(self.teacher_recorders)
+        return [
+            stage_terms(student_features[s.name], teacher_features[t.name],
+                        self.stage_connectors[s.key], self.normalize,
+                        self.imitation_loss, self.micro, gt_boxes,
+                        input_size) for s, t in self.pairs
+        ]
 
     def guard_nonfinite(self, stage_losses: List[torch.Tensor]) -> torch.Tensor:
         """Replace non-finite stage losses by a zero that keeps every
@@ -298,22 +308,7 @@ class HGDDistiller(ConfigurableDistiller):
 
     def compute_distill_losses(self) -> Dict[str, torch.Tensor]:
         losses = super().compute_distill_losses()  # extra configured losses
-        if not self.pairs:
-            raise RuntimeError('HGDDistiller was not prepared: build it '
-                               'through an MMRazor distillation algorithm '
-                               '(e.g. FpnTeacherDistill).')
-        inputs = self.student_recorders.get_recorder(INPUTS)
-        batch_inputs = inputs.get_record_data(0, 0)
-        gt_boxes = gt_boxes_of(inputs.get_record_data(0, 1))
-        input_size = tuple(batch_inputs.shape[-2:])
-        student_features = self.recorded_stages(self.student_recorders)
-        teacher_features = self.recorded_stages(self.teacher_recorders)
-        stage_losses = [
-            self.stage_loss(student_features[s.name],
-                            teacher_features[t.name],
-                            self.stage_connectors[s.key], gt_boxes,
-                            input_size) for s, t in self.pairs
-        ]
+        stage_losses = [terms.loss for terms in self.recorded_stage_terms()]
         weighted, lambdas = self.macro(self.guard_nonfinite(stage_losses))
         weight = self.schedule()
         for (student, _), term, stage_lambda in zip(self.pairs, weighted,

@@ -2,7 +2,7 @@
 from typing import Optional, Sequence, Tuple
 
 import torch
-import torch.distributed as dist
+from mmengine.dist import all_reduce
 from torch import nn
 
 from mmrazor.registry import MODELS
@@ -32,7 +32,8 @@ class MacroReweighting(nn.Module):
 
     Args:
         num_stages: K.
-        mode: ``'fixed'``, ``'balanced'`` (default) or ``'uncertainty'``.
+        mode: ``'fixed'`` (default, as in ``HGDDistiller``), ``'balanced'``
+            or ``'uncertainty'``.
         stage_weights: K non-negative weights; defaults to 1/K each.
         momentum: EMA momentum of the balanced running means. Defaults to 0.99
             (bias-corrected, so the first steps use the true mean so far).
@@ -40,7 +41,7 @@ class MacroReweighting(nn.Module):
 
     def __init__(self,
                  num_stages: int,
-                 mode: str = 'balanced',
+                 mode: str = 'fixed',
                  stage_weights: Optional[Sequence[float]] = None,
                  momentum: float = 0.99) -> None:
         super().__init__()
@@ -72,11 +73,8 @@ class MacroReweighting(nn.Module):
     @torch.no_grad()
     def update_running_mean(self, stage_losses: torch.Tensor) -> None:
         values = stage_losses.detach().float().clone()
-        if dist.is_available() and dist.is_initialized() and \
-                dist.get_world_size() > 1:
-            # Same running means on every rank: DDP ranks must agree on lambda.
-            dist.all_reduce(values)
-            values /= dist.get_world_size()
+        # Same running means on every rank: DDP ranks must agree on lambda.
+        all_reduce(values, op='mean')
         self.running_mean.mul_(self.momentum).add_(values,
                                                    alpha=1 - self.momentum)
         self.num_updates += 1

@@ -3,6 +3,7 @@ from typing import List, Sequence, Tuple
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pad_sequence
 
 from mmrazor.registry import MODELS
 
@@ -15,13 +16,12 @@ NO_BOX = torch.iinfo(torch.int32).max
 def pad_boxes(boxes: Sequence[torch.Tensor],
               device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
     """Stack per-image (Ni, 4) boxes into (B, N, 4) plus a (B, N) mask."""
-    num_images = len(boxes)
-    most = max([len(b) for b in boxes] + [1])
-    padded = torch.zeros(num_images, most, 4, device=device)
-    present = torch.zeros(num_images, most, dtype=torch.bool, device=device)
-    for i, image_boxes in enumerate(boxes):  # one copy per image, not per box
-        padded[i, :len(image_boxes)] = image_boxes.to(device, torch.float32)
-        present[i, :len(image_boxes)] = True
+    padded = pad_sequence(
+        [image_boxes.to(device, torch.float32) for image_boxes in boxes],
+        batch_first=True)
+    counts = torch.tensor([len(image_boxes) for image_boxes in boxes],
+                          device=device)
+    present = torch.arange(padded.shape[1], device=device) < counts[:, None]
     return padded, present
 
 

@@ -1,0 +1,67 @@
+"""What the HGD loss of one stage pair is made of, computed in one place.
+
+The distiller's loss and the analysis pictures (``hgd_mm.analysis``) both call
+:func:`stage_terms`, so a picture shows exactly what the loss saw.
+"""
+from typing import Callable, List, NamedTuple, Optional, Sequence
+
+import torch
+from torch import nn
+
+from ..losses import spatial_attention
+
+__all__ = ['StageTerms', 'stage_terms']
+
+
+class StageTerms(NamedTuple):
+    """The terms of one stage pair's imitation loss L_k, all fp32.
+
+    Args:
+        student: S^ = normalize(connector(S)), (B, C, H, W), with gradient.
+        teacher: T^ = normalize(T), (B, C, H, W), detached.
+        weights: micro weights W (B, H, W), or None when positions are
+            weighted uniformly (no micro re-weighting configured).
+        teacher_attention: A(T^) (B, H, W) when the micro weights needed it,
+            else None.
+        loss: L_k, a scalar.
+    """
+    student: torch.Tensor
+    teacher: torch.Tensor
+    weights: Optional[torch.Tensor]
+    teacher_attention: Optional[torch.Tensor]
+    loss: torch.Tensor
+
+
+def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
+                connector: nn.Module,
+                normalize: Callable[[torch.Tensor], torch.Tensor],
+                imitation_loss: nn.Module, micro: Optional[nn.Module],
+                gt_boxes: List[torch.Tensor],
+                input_size: Sequence[int]) -> StageTerms:
+    """Align, normalise, weight and compare one stage pair.
+
+    Runs in fp32 whatever the autocast context: the stage statistics and the
+    squared errors lose too much in bf16.
+
+    Args:
+        student: the student stage (B, Cs, Hs, Ws).
+        teacher: its paired teacher stage (B, Ct, Ht, Wt).
+        connector: the pair's connector, mapping Cs x Hs x Ws to the teacher.
+        normalize: the consistency normalisation of both sides.
+        imitation_loss: a ``HandsOnImitationLoss``; its ``tau`` is also the
+            temperature of the attention the micro weights use.
+        micro: a ``MicroReweighting``, or None for uniform weights.
+        gt_boxes: per image (Ni, 4) xyxy boxes in input pixels.
+        input_size: (H, W) of the batch input.
+    """
+    with torch.autocast(device_type=student.device.type, enabled=False):
+        aligned = connector(student.float(), teacher.shape[-2:])
+        student_hat = normalize(aligned)
+        weights = attention = None
+        with torch.no_grad():  # the teacher side is a constant target
+            teacher_hat = normalize(teacher.detach().float())
+            if micro is not None:
+                attention = spatial_attention(teacher_hat, imitation_loss.tau)
+                weights = micro(gt_boxes, input_size, attention)
+        loss = imitation_loss(student_hat, teacher_hat, weights)
+    return StageTerms(student_hat, teacher_hat, weights, attention, loss)
