@@ -155,7 +155,7 @@ def test_plain_mmdet_uses_the_student_without_hgd_mm(converted):
 
 def test_cfg_path_student_expands_to_the_model_mmrazor_builds(converter):
     config = osp.join(REPO, 'configs', 'hgd',
-                      'hgd_fpn_retina_r50_retina_r18_1x_coco.py')
+                      'hgd_retina_r50_retina_r18_1x_coco.py')
     cfg = Config.fromfile(config)
     assert 'cfg_path' in cfg.model.architecture
     cfg.model.teacher_ckpt = None

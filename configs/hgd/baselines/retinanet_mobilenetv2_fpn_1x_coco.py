@@ -1,5 +1,5 @@
 # Plain RetinaNet with a MobileNetV2 backbone, COCO, 1x: the student of
-# ../hgd_fpn_retina_r50_retina_mobilenetv2_1x_coco.py, and its baseline when
+# ../hgd_retina_r50_retina_mobilenetv2_1x_coco.py, and its baseline when
 # trained alone with this config (mmdet has no RetinaNet-MobileNetV2 config or
 # checkpoint).
 #

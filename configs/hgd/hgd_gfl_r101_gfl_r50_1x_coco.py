@@ -9,7 +9,7 @@
 #   8 GPUs x 2 images (mmdet's GFL recipe). Single-scale training, as the
 #   student's own config.
 # Stages: backbone C2-C5 and FPN P3-P7: 9 pairs by stride.
-_base_ = ['./hgd_fpn_retina_r101_retina_r50_1x_coco.py']
+_base_ = ['./hgd_retina_r101_retina_r50_1x_coco.py']
 
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/gfl/gfl_r101_fpn_mstrain_2x_coco/gfl_r101_fpn_mstrain_2x_coco_20200629_200126-dd12f847.pth'  # noqa: E501
 

@@ -8,7 +8,7 @@
 #   8 GPUs x 2 images (mmdet's retinanet_r18_fpn_1x_coco recipe).
 # Stages: backbone C2-C5 (64-512 channels, mapped by the connectors to the
 #   teacher's 256-2048) and FPN P3-P7: 9 pairs by stride.
-_base_ = ['./hgd_fpn_retina_r101_retina_r50_1x_coco.py']
+_base_ = ['./hgd_retina_r101_retina_r50_1x_coco.py']
 
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/retinanet/retinanet_r50_fpn_2x_coco/retinanet_r50_fpn_2x_coco_20200131-fdb43119.pth'  # noqa: E501
 

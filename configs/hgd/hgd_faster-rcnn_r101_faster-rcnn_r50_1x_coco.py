@@ -7,7 +7,7 @@
 #   SGD lr 0.02, momentum 0.9, weight decay 1e-4 at a total batch of 16 =
 #   8 GPUs x 2 images (mmdet's Faster R-CNN recipe).
 # Stages: backbone C2-C5 and FPN P2-P6 (start_level=0): 9 pairs by stride.
-_base_ = ['./hgd_fpn_retina_r101_retina_r50_1x_coco.py']
+_base_ = ['./hgd_retina_r101_retina_r50_1x_coco.py']
 
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/faster_rcnn_r101_fpn_2x_coco/faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398_20200504_210455-1d2dac9c.pth'  # noqa: E501
 

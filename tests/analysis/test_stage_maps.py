@@ -1,0 +1,37 @@
+"""hgd_mm.analysis.stage_maps: the maps are those the loss used."""
+import pytest
+import torch
+
+from helpers import build, demo_batch, hgd_algorithm, tiny_retinanet
+from hgd_mm.analysis import stage_maps
+
+
+@pytest.mark.parametrize('micro', [None, dict()], ids=['uniform', 'micro'])
+def test_maps_reproduce_each_stage_loss(micro):
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+                      distiller=dict(micro=micro)))
+    algorithm.eval()
+    inputs, samples = demo_batch(algorithm, batch_size=1, size=256)
+    with torch.no_grad():
+        losses = algorithm.loss(inputs, samples)
+    maps = stage_maps(algorithm.distiller)
+    distiller = algorithm.distiller
+    assert list(maps) == [s.key for s, _ in distiller.pairs]
+    weight = losses['distill.hgd_weight'].item()
+    for key, stage in maps.items():
+        share = losses[f'distill.loss_hgd_{key}'].item()
+        stage_lambda = losses[f'distill.lambda_hgd_{key}'].item()
+        assert stage['loss'] == pytest.approx(share / (weight * stage_lambda),
+                                              rel=1e-5)
+        # gamma=0: one image's L_k is its error map weighted by W.
+        assert float((stage['weights'] * stage['error']).sum()) == \
+            pytest.approx(stage['loss'], rel=1e-5)
+        assert stage['error'].shape == stage['weights'].shape
+        # Attention maps have mean 1 per image by construction.
+        for name in ('teacher_attention', 'student_attention'):
+            assert float(stage[name].mean()) == pytest.approx(1.0, rel=1e-4)
+        if micro is None:
+            assert torch.allclose(stage['weights'],
+                                  torch.full_like(stage['weights'],
+                                                  1 / stage['weights'].numel()))
