@@ -1,5 +1,5 @@
-"""hgd_mm.analysis.stage_pictures.visualize: one picture per stage pair, from a config and
-a distillation checkpoint."""
+"""hgd_mm.analysis.stage_pictures: one picture per stage pair, from a
+config and a distillation checkpoint."""
 import os.path as osp
 
 import pytest
@@ -7,7 +7,8 @@ import torch
 from PIL import Image
 
 from hgd_mm.analysis import visualize
-from hgd_mm.analysis.stage_pictures import build_model, display_image, load_config
+from hgd_mm.analysis.stage_pictures import (build_model, display_image,
+                                             load_config)
 from helpers import MINI
 
 HGD_CONFIG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')

@@ -49,6 +49,9 @@ def test_unpairable_stage_prints_both_hierarchies():
     assert names(pair_stages(student, TEACHER, on_unpaired='skip')) == [
         ('neck.0', 'backbone.0')
     ]
+    # Only 'skip' skips: a misspelt policy errors, it never drops stages.
+    with pytest.raises(ValueError, match='cannot pair'):
+        pair_stages(student, TEACHER, on_unpaired='skipp')
 
 
 def test_stage_selection():

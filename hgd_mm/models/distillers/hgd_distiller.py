@@ -12,11 +12,13 @@ from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 from ..connectors import get_normalization
-from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages, probe_stages,
-                      select_stages, stage_sources)
+from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages,
+                      probe_stages, select_stages, stage_sources)
 from .stage_terms import StageTerms, stage_terms
 
-__all__ = ['HGDDistiller', 'component_cfg', 'gt_boxes_of', 'normalized_probe']
+__all__ = [
+    'HGDDistiller', 'component_cfg', 'gt_boxes_of', 'normalized_probe'
+]
 
 INPUTS = 'hgd_inputs'
 # Two BGR pixels whose channels all differ: a different mean, std or channel
