@@ -279,9 +279,9 @@ def worker_main(args: argparse.Namespace) -> None:
 
 def run_worker(method: str, args: argparse.Namespace) -> dict:
     """Run ``--worker method`` in a subprocess; return its parsed result."""
-    command = [sys.executable, '-m', __name__, '--worker', method,
-               '--warmup', str(args.warmup), '--iters', str(args.iters),
-               '--repeats', str(args.repeats)]
+    command = [sys.executable, '-m', 'hgd_mm.benchmarks.speed', '--worker',
+               method, '--warmup', str(args.warmup), '--iters',
+               str(args.iters), '--repeats', str(args.repeats)]
     if args.threads:
         command += ['--threads', str(args.threads)]
     env = dict(os.environ, HGD_MINI_DATA=args.data_root.rstrip('/') + '/')
