@@ -1,13 +1,13 @@
 """The README's result tables equal what docs/results/*.json say."""
+import json
 import os.path as osp
 
-from conftest import load_tool
+from hgd_mm.benchmarks import readme as update
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_readme_tables_equal_the_json():
-    update = load_tool('benchmarks/update_readme.py')
     with open(osp.join(REPO, 'README.md')) as f:
         readme = f.read()
     for name in update.SECTIONS:
@@ -15,3 +15,26 @@ def test_readme_tables_equal_the_json():
     assert update.render(readme) == readme, (
         'README.md tables differ from docs/results/*.json: run '
         'python tools/benchmarks/update_readme.py')
+
+
+def test_sections_use_headings_below_their_readme_heading(tmp_path):
+    # a speed section under a level-3 heading: no title of its own, its
+    # sections at level 4 (a '#' would break the README's outline)
+    report = dict(
+        setting=dict(date='d', cores=2, cores_available=2, cpu='c',
+                     load_average_1m_at_start=0.1, torch='t', threads=[2],
+                     batch=8, image_size=[160, 160], warmup=1, iters=2,
+                     micro_weights=dict(repeats=3)),
+        runs=[dict(method='hgd', s_per_iter_median=0.1, peak_mem_mb=1.0,
+                   peak_increment_mb=1.0, params_m=1.0)],
+        micro_weights=[dict(boxes=10, ms=1.0), dict(boxes=100, ms=9.0)])
+    (tmp_path / 'speed.json').write_text(json.dumps(report))
+    readme = ('# Title\n\n```bash\n# a comment, not a heading\n```\n\n'
+              '### Speed\n\n<!-- results:speed:start -->\nold\n'
+              '<!-- results:speed:end -->\n')
+    rendered = update.render(readme, results=str(tmp_path))
+    section = rendered.split('<!-- results:speed:start -->')[1]
+    headings = [line for line in section.splitlines()
+                if line.startswith('#')]
+    assert headings == ['#### Micro weights (MicroReweighting alone)']
+    assert '| hgd | 0.100 |' in section

@@ -10,18 +10,15 @@ import argparse
 import logging
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import hgd_mm  # compat fixes + HGD components, before any config
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-import hgd_mm  # noqa: E402  (compat fixes + HGD components)
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from mmdet.utils import setup_cache_size_limit_of_dynamo  # noqa: E402
+from mmdet.utils import setup_cache_size_limit_of_dynamo
 
 
 def parse_args(argv=None):

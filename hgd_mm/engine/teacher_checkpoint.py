@@ -14,48 +14,34 @@ before the first iteration, with a message naming the problem and the fix:
 Keys the checkpoint has and the teacher lacks are reported as a warning
 (e.g. an EMA copy); BatchNorm ``num_batches_tracked`` is never required.
 """
-import os.path as osp
-import pickle
 import re
 import warnings
 from typing import Dict, List, Sequence, Tuple
 
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
+
+from . import checkpoint_reader
 
 REVISE_KEYS = ((r'^module\.', ''), )
 SHOWN = 5
+TEACHER_FIX = ("Set model.teacher_ckpt to the teacher's trained checkpoint "
+               '(train the teacher config with tools/train.py first) or to a '
+               'model-zoo URL.')
 
 
 class TeacherCheckpointError(RuntimeError):
     """The teacher checkpoint cannot be used; the message says why and how."""
 
 
-def is_remote(filename: str) -> bool:
-    return re.match(r'^[a-z0-9+.-]+://', filename) is not None
-
-
 def read_checkpoint(filename: str) -> dict:
-    if not is_remote(filename) and not osp.isfile(filename):
-        raise TeacherCheckpointError(
-            f'teacher_ckpt {filename!r} does not exist. Set model.teacher_ckpt '
-            f"to the teacher's trained checkpoint (train the teacher config "
-            f'with tools/train.py first) or to a model-zoo URL.')
+    """The teacher checkpoint's content (:mod:`.checkpoint_reader`), errors
+    as :class:`TeacherCheckpointError` with the teacher's fix."""
     try:
-        return _load_checkpoint(filename, map_location='cpu')
-    except pickle.UnpicklingError as error:
-        raise TeacherCheckpointError(
-            f'teacher_ckpt {filename!r} was refused: its pickle names '
-            f'objects that weights-only loading does not allow, so loading '
-            f'it could run code. Only use checkpoints you trust; re-save a '
-            f'trusted one as a plain state_dict. ({str(error)[:300]})'
-        ) from error
-    except Exception as error:  # zip/EOF/format errors of a broken file
-        raise TeacherCheckpointError(
-            f'teacher_ckpt {filename!r} could not be read '
-            f'({type(error).__name__}: {str(error)[:300]}). Is it a complete '
-            f'.pth file written by torch.save / mmengine?') from error
+        return checkpoint_reader.read_checkpoint(
+            filename, name='teacher_ckpt', fix=TEACHER_FIX)
+    except checkpoint_reader.CheckpointReadError as error:
+        raise TeacherCheckpointError(str(error)) from error.__cause__
 
 
 def state_dict_of(checkpoint) -> Dict[str, torch.Tensor]:

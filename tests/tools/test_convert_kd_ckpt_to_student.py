@@ -21,8 +21,8 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
 
-from conftest import load_tool
 from helpers import build, demo_batch
+from hgd_mm.model_converters import kd_to_student
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONVERTER = osp.join(REPO, 'tools', 'model_converters',
@@ -214,7 +214,7 @@ def test_init_detector_gives_the_distilled_students_detections(converted):
 
 @pytest.fixture(scope='module')
 def converter():
-    return load_tool('model_converters/convert_kd_ckpt_to_student.py')
+    return kd_to_student
 
 
 def test_default_output_is_next_to_the_checkpoint(converter, tmp_path,

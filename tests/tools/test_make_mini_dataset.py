@@ -1,42 +1,17 @@
-"""tools/misc/make_mini_dataset.py makes a valid, deterministic COCO set."""
-import contextlib
-import importlib.util
-import io
-import itertools
+"""tools/misc/make_mini_dataset.py: the command line of hgd_mm.mini (one
+option per MiniDatasetParams field), its summary, overwrite and errors."""
 import json
-import os.path as osp
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
 
-import cv2
-import numpy as np
-import pytest
+from hgd_mm.mini import MiniDatasetParams
+from hgd_mm.mini.cli import params_of, parse_args
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'misc' / 'make_mini_dataset.py'
-SMALL = dict(num_train=40, num_val=10, img_size=128)
-
-
-def load_tool():
-    # tools/ is not a package: load the script by path
-    spec = importlib.util.spec_from_file_location('make_mini_dataset', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module')
-def tool():
-    return load_tool()
-
-
-@pytest.fixture(scope='module')
-def made(tool, tmp_path_factory):
-    """A small set with default settings except its size (seed 0)."""
-    out = tmp_path_factory.mktemp('mini_seed0')
-    return tool.make_mini_dataset(str(out), seed=0, **SMALL)
 
 
 def load_json(path):
@@ -44,246 +19,28 @@ def load_json(path):
         return json.load(f)
 
 
-def read_bytes(path):
-    with open(path, 'rb') as f:
-        return f.read()
+def test_every_field_is_an_option_with_the_field_default():
+    args = parse_args(['out'])
+    assert params_of(args) == MiniDatasetParams()
+    for spec in fields(MiniDatasetParams):
+        assert hasattr(args, spec.name), spec.name
+    given = parse_args(['out', '--classes', 'ring', 'star', '--size-probs',
+                        '0.5', '0.5', '0', '--min-side', '12', '--img-size',
+                        '96'])
+    assert params_of(given) == MiniDatasetParams(
+        classes=('ring', 'star'), size_probs=(0.5, 0.5, 0.0), min_side=12,
+        img_size=96)
 
 
-def all_files(result):
-    out = Path(result['out_dir'])
-    return sorted(p.relative_to(out) for p in out.rglob('*') if p.is_file())
-
-
-def coco_of(result, split='train'):
-    return load_json(result[split]['ann_file'])
-
-
-def annotations(result):
-    return coco_of(result, 'train')['annotations'] + coco_of(
-        result, 'val')['annotations']
-
-
-# --- layout and determinism ------------------------------------------------
-
-
-def test_layout_meta_and_return_value(made, tool):
-    out = Path(made['out_dir'])
-    for split, n in (('train', 40), ('val', 10)):
-        coco = coco_of(made, split)
-        assert made[split]['ann_file'] == str(
-            out / 'annotations' / f'instances_{split}.json')
-        assert made[split]['data_prefix'] == f'{split}/'
-        assert sorted(p.name for p in (out / split).iterdir()) == sorted(
-            img['file_name'] for img in coco['images'])
-        assert len(coco['images']) == n
-        assert made[split]['stats']['instances'] == len(coco['annotations'])
-        assert [c['name'] for c in coco['categories']] == list(
-            tool.DEFAULT_CLASSES)
-    meta = load_json(out / 'meta.json')
-    assert meta['classes'] == list(tool.DEFAULT_CLASSES) == made['classes']
-    assert (meta['seed'], meta['img_size'], meta['num_train'],
-            meta['num_val']) == (0, 128, 40, 10)
-    assert meta['splits']['val']['instances'] == len(
-        coco_of(made, 'val')['annotations'])
-    assert len(tool.DEFAULT_CLASSES) == 6
-
-
-def test_same_seed_gives_identical_files(made, tool, tmp_path):
-    again = tool.make_mini_dataset(str(tmp_path), seed=0, **SMALL)
-    files = all_files(made)
-    assert files == all_files(again)
-    assert len(files) == 40 + 10 + 3
-    for rel in files:
-        assert read_bytes(Path(made['out_dir'], rel)) == read_bytes(
-            tmp_path / rel), rel
-
-
-def test_other_seed_gives_other_data(made, tool, tmp_path):
-    other = tool.make_mini_dataset(str(tmp_path), seed=1, **SMALL)
-    for split in ('train', 'val'):
-        assert coco_of(made, split)['annotations'] != coco_of(
-            other, split)['annotations']
-    name = coco_of(made)['images'][0]['file_name']
-    a = cv2.imread(osp.join(made['train']['img_dir'], name))
-    b = cv2.imread(osp.join(other['train']['img_dir'], name))
-    assert a.shape == b.shape and np.abs(a.astype(int) - b).mean() > 10
-
-
-def test_stored_png_is_generate_image_of_its_own_seed(made, tool):
-    # image i of split s is drawn by default_rng([seed, s, i]); PNG is lossless
-    # (images with annotations were not among those forced to be empty)
-    coco = coco_of(made, 'val')
-    with_objects = sorted({a['image_id'] for a in coco['annotations']})
-    for img_id in with_objects[:3]:
-        img, inst, _ = tool.generate_image(
-            np.random.default_rng([0, 1, img_id - 1]), img_size=128)
-        info = coco['images'][img_id - 1]
-        assert info['id'] == img_id
-        stored = cv2.imread(osp.join(made['val']['img_dir'],
-                                     info['file_name']))
-        assert np.array_equal(img, stored)
-        boxes = [a['bbox'] for a in coco['annotations']
-                 if a['image_id'] == img_id]
-        assert boxes == [d['bbox'] for d in inst]
-
-
-# --- COCO validity -----------------------------------------------------------
-
-
-@pytest.mark.parametrize('split', ['train', 'val'])
-def test_coco_json_is_well_formed(made, split):
-    coco = coco_of(made, split)
-    images = {img['id']: img for img in coco['images']}
-    assert sorted(images) == list(range(1, len(images) + 1))
-    assert [a['id'] for a in coco['annotations']] == list(
-        range(1, len(coco['annotations']) + 1))
-    cat_ids = {c['id'] for c in coco['categories']}
-    for img in coco['images']:
-        stored = cv2.imread(osp.join(made[split]['img_dir'], img['file_name']))
-        assert stored.shape == (img['height'], img['width'], 3) == (128, 128,
-                                                                   3)
-    for a in coco['annotations']:
-        img = images[a['image_id']]
-        x, y, w, h = a['bbox']
-        assert all(isinstance(v, int) for v in a['bbox'])
-        assert w >= 1 and h >= 1
-        assert x >= 0 and y >= 0
-        assert x + w <= img['width'] and y + h <= img['height']
-        assert a['area'] == w * h
-        assert a['iscrowd'] == 0
-        assert a['category_id'] in cat_ids
-    per_image = Counter(a['image_id'] for a in coco['annotations'])
-    empty = [i for i in images if i not in per_image]
-    assert 1 <= len(empty) <= max(2, len(images) // 10)
-    assert max(per_image.values()) <= 8
-
-
-def test_gt_as_predictions_scores_map_one_in_every_size_bucket(made):
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(made['train']['ann_file'])
-        dets = [
-            dict(image_id=a['image_id'], category_id=a['category_id'],
-                 bbox=a['bbox'], score=1.0) for a in gt.dataset['annotations']
-        ]
-        ev = COCOeval(gt, gt.loadRes(dets), 'bbox')
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    # mAP, AP50, AP75, AP_small, AP_medium, AP_large (-1 = no objects)
-    assert ev.stats[:6].tolist() == [1.0] * 6
-
-
-def test_mmdet_coco_dataset_loads_it(made):
-    from mmdet.datasets import CocoDataset
-    from mmdet.utils import register_all_modules
-    register_all_modules()
-    coco = coco_of(made, 'train')
-    kwargs = dict(
-        data_root=made['out_dir'],
-        ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'),
-        metainfo=dict(classes=tuple(made['classes'])),
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadAnnotations', with_bbox=True)
-        ])
-    ds = CocoDataset(**kwargs)
-    assert len(ds) == len(coco['images'])
-    n_inst = sum(len(ds.get_data_info(i)['instances']) for i in range(len(ds)))
-    assert n_inst == len(coco['annotations'])
-
-    by_image = {}
-    for a in coco['annotations']:
-        x, y, w, h = a['bbox']
-        by_image.setdefault(a['image_id'], []).append(
-            ([x, y, x + w, y + h], a['category_id'] - 1))
-    for i in (0, 1, 2):
-        item = ds[i]
-        assert item['img'].shape == (128, 128, 3)
-        expected = by_image.get(item['img_id'], [])
-        assert item['gt_bboxes'].tensor.tolist() == [b for b, _ in expected]
-        assert item['gt_bboxes_labels'].tolist() == [c for _, c in expected]
-        assert not item['gt_ignore_flags'].any()
-
-    # the default training filter drops exactly the empty images
-    filtered = CocoDataset(
-        filter_cfg=dict(filter_empty_gt=True, min_size=1), **kwargs)
-    assert len(filtered) == len({a['image_id'] for a in coco['annotations']})
-
-
-# --- content -----------------------------------------------------------------
-
-
-def test_all_coco_size_buckets_roughly_40_40_20(made, tool):
-    buckets = Counter(
-        tool.coco_size_bucket(a['area']) for a in annotations(made))
-    total = sum(buckets.values())
-    assert total > 150
-    frac = {b: buckets[b] / total for b in ('small', 'medium', 'large')}
-    assert abs(frac['small'] - 0.4) < 0.1, frac
-    assert abs(frac['medium'] - 0.4) < 0.1, frac
-    assert abs(frac['large'] - 0.2) < 0.08, frac
-
-
-def test_classes_roughly_balanced(made):
-    counts = Counter(a['category_id'] for a in annotations(made))
-    assert sorted(counts) == [1, 2, 3, 4, 5, 6]
-    mean = sum(counts.values()) / 6
-    assert all(0.7 * mean <= c <= 1.3 * mean for c in counts.values()), counts
-
-
-def test_boxes_tight_around_visible_pixels_and_occlusion_happens(tool):
-    n_occluded = n_instances = 0
-    for i in range(40):
-        img, inst, owner = tool.generate_image(
-            np.random.default_rng([7, 0, i]), img_size=128)
-        assert img.shape == (128, 128, 3) and img.dtype == np.uint8
-        kept = {d['index'] for d in inst}
-        assert set(np.unique(owner)) <= kept | {-1}
-        for d in inst:
-            mask = (owner == d['index']).astype(np.uint8)
-            assert list(cv2.boundingRect(mask)) == d['bbox']
-            assert d['visibility'] >= 0.3
-            n_occluded += d['visibility'] < 0.9
-        n_instances += len(inst)
-    assert n_occluded >= 0.05 * n_instances
-
-
-def test_overlapping_boxes_exist(made):
-    coco = coco_of(made)
-    by_image = {}
-    for a in coco['annotations']:
-        by_image.setdefault(a['image_id'], []).append(a['bbox'])
-
-    def overlap(a, b):
-        return (min(a[0] + a[2], b[0] + b[2]) > max(a[0], b[0])
-                and min(a[1] + a[3], b[1] + b[3]) > max(a[1], b[1]))
-
-    pairs = sum(
-        overlap(a, b) for boxes in by_image.values()
-        for a, b in itertools.combinations(boxes, 2))
-    assert pairs >= 10
-
-
-def test_colour_carries_no_class_information(tool):
-    colours = {}
-    for i in range(60):
-        _, inst, _ = tool.generate_image(
-            np.random.default_rng([3, 0, i]), img_size=128)
-        for d in inst:
-            colours.setdefault(d['label'], []).append(d['colour'])
-    n_palette = len(tool.PALETTE)
-    assert len(colours) == 6
-    for label, used in colours.items():
-        counts = Counter(used)
-        # every class is drawn in most palette colours, none dominates
-        assert len(counts) >= n_palette // 2, (label, counts)
-        assert max(counts.values()) <= 0.3 * len(used), (label, counts)
-
-
-# --- CLI and argument checks -------------------------------------------------
+def test_bad_values_are_a_usage_error_without_traceback(tmp_path):
+    run = subprocess.run(
+        [sys.executable, str(TOOL), str(tmp_path / 'out'), '--img-size', '96'],
+        capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert 'too small for large objects' in run.stderr
+    assert 'size_probs to 0' in run.stderr
+    assert 'Traceback' not in run.stderr
+    assert not (tmp_path / 'out').exists()
 
 
 def test_cli_summary_and_overwrite(tmp_path):
@@ -314,19 +71,3 @@ def test_cli_summary_and_overwrite(tmp_path):
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and again.stdout == ''
     assert load_json(out / 'annotations' / 'instances_train.json') == coco
-
-
-def test_bad_arguments_are_refused(tool, tmp_path):
-    with pytest.raises(ValueError, match='classes'):
-        tool.make_mini_dataset(str(tmp_path), 2, 2, classes=['hexagon'])
-    with pytest.raises(ValueError, match='too small for large'):
-        tool.make_mini_dataset(str(tmp_path), 2, 2, img_size=96)
-
-
-def test_class_subset(tool, tmp_path):
-    result = tool.make_mini_dataset(
-        str(tmp_path), 8, 2, img_size=96, classes=['ring', 'circle'],
-        size_probs=(1, 1, 0))
-    coco = coco_of(result)
-    assert [c['name'] for c in coco['categories']] == ['ring', 'circle']
-    assert {a['category_id'] for a in coco['annotations']} == {1, 2}

@@ -3,8 +3,8 @@ schema and markdown; no timing is asserted (the machine is shared)."""
 import json
 import os.path as osp
 
-from conftest import load_tool
 from helpers import REPO, run
+from hgd_mm.benchmarks.speed_report import micro_growth
 
 METHODS = ['student_only', 'teacher_forward', 'hgd']
 RUN_KEYS = ('method', 's_per_iter_median', 'peak_mem_mb',
@@ -52,9 +52,8 @@ def test_quick_run_writes_every_method_and_micro_weights(mini_data,
 
 
 def test_micro_growth_tells_linear_from_quadratic():
-    speed = load_tool('benchmarks/speed.py')
     linear = [{'boxes': 100, 'ms': 2.0}, {'boxes': 1000, 'ms': 20.0}]
     quadratic = [{'boxes': 100, 'ms': 2.0}, {'boxes': 1000, 'ms': 200.0}]
-    assert speed.micro_growth(linear)['linear']
-    assert abs(speed.micro_growth(linear)['exponent'] - 1) < 1e-9
-    assert not speed.micro_growth(quadratic)['linear']
+    assert micro_growth(linear)['linear']
+    assert abs(micro_growth(linear)['exponent'] - 1) < 1e-9
+    assert not micro_growth(quadratic)['linear']

@@ -1,15 +1,9 @@
 """tools/analysis/visualize_hgd.py (one picture per stage pair, from the
-distiller's own components; the package side is tested in tests/analysis)
-and tools/analysis/plot_hgd_log.py."""
-import json
+distiller's own components; the package side is tested in tests/analysis)."""
 import os.path as osp
-import subprocess
-import sys
 
-import pytest
 from PIL import Image
 
-from conftest import load_tool
 from helpers import MINI, REPO, run
 
 HGD_CONFIG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
@@ -37,55 +31,3 @@ def test_visualize_writes_one_png_per_stage_pair(teacher_ckpt, tmp_path):
     assert sorted(p.stem for p in tmp_path.glob('*.png')) == sorted(STAGES)
     assert_readable_pngs(tmp_path, STAGES)
     assert 'wrote 9 stage pictures' in output
-
-
-def scalars_line(iteration: int, stages, hgd: bool = True) -> str:
-    """One training line of an mmengine scalars.json, as HGD logs it."""
-    record = {'lr': 0.02, 'loss': 3.0, 'student.loss_cls': 1.1}
-    if hgd:
-        for index, stage in enumerate(stages):
-            record[f'distill.loss_hgd_{stage}'] = 0.4 / (1 + index + iteration)
-            record[f'distill.lambda_hgd_{stage}'] = 0.1 + 0.01 * index
-        record['distill.hgd_weight'] = min(1.0, iteration / 50)
-    record.update(epoch=1, iter=iteration, step=iteration)
-    return json.dumps(record)
-
-
-def test_plot_hgd_log_reads_a_work_dir(tmp_path):
-    run_dir = tmp_path / 'work' / '20260101_000000' / 'vis_data'
-    run_dir.mkdir(parents=True)
-    lines = [scalars_line(i, STAGES) for i in range(25, 201, 25)]
-    # A validation line: no `iter`, must be skipped.
-    lines.insert(4, json.dumps({'coco/bbox_mAP': 0.1, 'step': 1}))
-    (run_dir / 'scalars.json').write_text('\n'.join(lines) + '\n')
-    out = tmp_path / 'plot.png'
-    output = run([osp.join(REPO, 'tools', 'analysis', 'plot_hgd_log.py'),
-                  str(tmp_path / 'work'), '--out', str(out)])
-    assert 'scalars.json' in output
-    with Image.open(out) as image:
-        image.verify()
-
-    tool = load_tool('analysis/plot_hgd_log.py')
-    losses, lambdas, weight = tool.collect(
-        tool.read_records(str(run_dir / 'scalars.json')))
-    assert list(losses) == STAGES and list(lambdas) == STAGES
-    assert [i for i, _ in losses['neck_4']] == list(range(25, 201, 25))
-    assert len(weight) == 8
-
-
-def test_plot_hgd_log_without_hgd_keys_is_a_clear_error(tmp_path):
-    log = tmp_path / 'scalars.json'
-    log.write_text(scalars_line(25, [], hgd=False) + '\n')
-    tool = load_tool('analysis/plot_hgd_log.py')
-    with pytest.raises(ValueError, match='no HGD keys'):
-        tool.plot_hgd_log(str(log), str(tmp_path / 'plot.png'))
-    # The command line says it without a traceback.
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis',
-                                  'plot_hgd_log.py'), str(log), '--out',
-         str(tmp_path / 'plot.png')], capture_output=True, text=True,
-        timeout=120)
-    assert result.returncode != 0
-    assert 'no HGD keys' in result.stderr and 'HGDDistiller' in result.stderr
-    assert 'Traceback' not in result.stderr
-    assert not (tmp_path / 'plot.png').exists()

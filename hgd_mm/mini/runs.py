@@ -1,8 +1,10 @@
-"""Shared by `make demo` and the benchmarks: runs on the embedded mini setting.
+"""Training runs on the mini setting, shared by ``make demo`` and the
+benchmarks.
 
-Each training run goes through tools/train.py in a subprocess (exactly what a
-user runs), with its mmengine progress lines passed through; metrics and
-timings are read back from the run's own mmengine logs.
+Each training run goes through ``tools/train.py`` in a subprocess (exactly
+what a user runs), with its mmengine progress lines passed through; metrics
+and timings are read back from the run's own mmengine logs. The teacher is
+trained once and cached, keyed by its config, the data and the options.
 """
 import glob
 import hashlib
@@ -14,42 +16,62 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, Iterable, List, Optional
+from dataclasses import fields
+from typing import Any, Dict, Iterable, List, Optional
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MINI = osp.join(REPO, 'configs', 'mini')
-TEACHER_CFG = osp.join(MINI, 'retinanet_r18_fpn64_mini.py')
-STUDENT_CFG = osp.join(MINI, 'retinanet_r18-w16_fpn16_mini.py')
-HGD_CFG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
+from ..training_logs import read_scalars
+from .dataset import make_mini_dataset
+from .params import MiniDatasetParams
+from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TRAIN_TOOL
+
+__all__ = [
+    'METRICS', 'QUICK_DATA', 'QUICK_OPTIONS', 'ensure_mini_data', 'train',
+    'teacher_run', 'read_run', 'complexity', 'distill_options'
+]
+
 METRICS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m',
            'bbox_mAP_l')
+#: ``--quick`` runs (for the tests): a tiny set ...
+QUICK_DATA = dict(num_train=16, num_val=8)
+#: ... and one short epoch; a few iterations score below mmdet's 0.05
+#: threshold, so every box is kept.
+QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+                 'train_dataloader.batch_size': 4,
+                 'model.test_cfg.score_thr': 0.0}
 
 
-def load_tool(relative_path: str):
-    import importlib.util
-    path = osp.join(REPO, 'tools', relative_path)
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def recorded_value(meta: dict, name: str) -> Any:
+    """A parameter as ``meta.json`` records it (top level or ``params``)."""
+    return meta.get(name, meta.get('params', {}).get(name))
 
 
-def ensure_mini_data(root: str, **sizes) -> str:
-    """Make the mini dataset at ``root`` unless the same one is there."""
-    maker = load_tool('misc/make_mini_dataset.py')
+def ensure_mini_data(root: str, **overrides: Any) -> str:
+    """Make the mini dataset at ``root`` unless one made with the same
+    ``overrides`` is there (fields not overridden are not compared, so an
+    existing set of any size can be reused by passing none).
+
+    Args:
+        root: the dataset folder.
+        overrides: :class:`MiniDatasetParams` fields that differ from the
+            defaults.
+    """
+    params = MiniDatasetParams(**overrides)
     meta_file = osp.join(root, 'meta.json')
-    wanted = dict(sizes)
     if osp.exists(meta_file):
         with open(meta_file) as f:
             meta = json.load(f)
-        if all(meta.get(k) == v for k, v in wanted.items()):
+        wanted = {spec.name: getattr(params, spec.name)
+                  for spec in fields(params) if spec.name in overrides}
+        if all(recorded_value(meta, name) == (
+                list(value) if isinstance(value, tuple) else value)
+               for name, value in wanted.items()):
             return root
-    maker.make_mini_dataset(root, overwrite=True, **sizes)
+    make_mini_dataset(root, params, overwrite=True)
     return root
 
 
 def file_digest(paths: Iterable[str]) -> str:
+    """A short sha256 of the files' contents, in order."""
     digest = hashlib.sha256()
     for path in paths:
         with open(path, 'rb') as f:
@@ -66,12 +88,20 @@ def train(config: str,
           threads: Optional[int] = None) -> dict:
     """Train through tools/train.py; return metrics and timing of the run.
 
-    ``threads`` caps torch's intra-op threads (OMP_NUM_THREADS), for running
-    several trainings side by side without oversubscribing the cores.
+    Args:
+        config: the config file.
+        work_dir: the run's work dir.
+        options: ``--cfg-options`` as a dict.
+        label: the run's name in progress lines and errors.
+        data_root: the mini dataset (``HGD_MINI_DATA``); the configs'
+            default when None.
+        quiet: do not pass the progress lines through.
+        threads: caps torch's intra-op threads (OMP_NUM_THREADS), for
+            running several trainings side by side without oversubscribing
+            the cores.
     """
     os.makedirs(work_dir, exist_ok=True)
-    args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
-            '--work-dir', work_dir]
+    args = [sys.executable, TRAIN_TOOL, config, '--work-dir', work_dir]
     if options:
         args += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
     env = dict(os.environ)
@@ -106,13 +136,19 @@ def train(config: str,
 
 def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
     """Train the mini teacher into ``work_root/teacher``, or reuse it when the
-    teacher config, the data and the options are unchanged."""
+    teacher config, the data and the options are unchanged.
+
+    Args:
+        work_root: holds the ``teacher`` work dir and its cache.
+        data_root: the mini dataset.
+        options: ``--cfg-options`` of the teacher run.
+    """
     work_dir = osp.join(work_root, 'teacher')
     cache = osp.join(work_dir, 'teacher.json')
     key = file_digest([
         TEACHER_CFG,
-        osp.join(MINI, '_base_', 'models', 'mini_retinanets.py'),
-        osp.join(MINI, '_base_', 'schedule_mini.py'),
+        osp.join(MINI_CONFIGS, '_base_', 'models', 'mini_retinanets.py'),
+        osp.join(MINI_CONFIGS, '_base_', 'schedule_mini.py'),
         osp.join(data_root, 'meta.json')
     ]) + json.dumps(options, sort_keys=True)
     if osp.exists(cache):
@@ -132,19 +168,15 @@ def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
     return run
 
 
-def latest_scalars(work_dir: str) -> List[dict]:
-    files = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not files:
-        raise FileNotFoundError(f'no mmengine scalars.json under {work_dir}')
-    with open(files[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def read_run(work_dir: str, warmup_iters: int = 50) -> dict:
-    """Final val metrics (student, and teacher if evaluated) and the median
-    training seconds per iteration after warm-up."""
-    records = latest_scalars(work_dir)
+    """Final val metrics (student, and teacher if evaluated), the median
+    training seconds per iteration after warm-up, and the last checkpoint.
+
+    Args:
+        work_dir: the run's work dir (its newest mmengine log is read).
+        warmup_iters: iterations left out of the timing.
+    """
+    records = read_scalars(work_dir)
     metrics = [r for r in records if 'coco/bbox_mAP' in r]
     train_times = [r['time'] for r in records
                    if 'time' in r and 'loss' in r and r['iter'] > warmup_iters]
@@ -163,15 +195,27 @@ def read_run(work_dir: str, warmup_iters: int = 50) -> dict:
     return result
 
 
+def distill_options(options: Dict[str, object]) -> Dict[str, object]:
+    """A plain detector's ``--cfg-options`` for a distillation config, which
+    keeps the detector under ``model.architecture``."""
+    return {k.replace('model.test_cfg', 'model.architecture.test_cfg'): v
+            for k, v in options.items()}
+
+
 def complexity(config: str, size: int = 160) -> Dict[str, float]:
     """Params (M) and FLOPs (G, mmengine's counter) of a config's detector
-    (the student, for a distillation config) on one size x size image."""
+    (the student, for a distillation config) on one size x size image.
+
+    Args:
+        config: the config file.
+        size: the square input side.
+    """
     import torch
     from mmengine.analysis import get_model_complexity_info
     from mmengine.config import Config
+    from mmengine.logging import MMLogger
 
     import hgd_mm  # noqa: F401
-    from mmengine.logging import MMLogger
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     register_all_modules(init_default_scope=False)

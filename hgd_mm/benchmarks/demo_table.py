@@ -1,13 +1,18 @@
 """The demo's table (teacher, plain student, HGD student) as markdown."""
 from typing import Dict
 
-METRICS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m',
-           'bbox_mAP_l')
+from ..mini.runs import METRICS
+
+__all__ = ['markdown']
 
 
 def markdown(rows: Dict[str, dict]) -> str:
-    """``rows``: model name -> run (metrics in %, params_m, flops_g,
-    s_per_iter), as ``tools/demo.py --out`` writes them."""
+    """The table and the HGD gain sentence.
+
+    Args:
+        rows: model name -> run (metrics in %, params_m, flops_g,
+            s_per_iter), as ``tools/demo.py --out`` writes them.
+    """
     lines = ['| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
              'FLOPs (G) | s/iter |', '|' + '---|' * 9]
     for name, run in rows.items():
