@@ -1,4 +1,4 @@
-"""Fix ``mmengine_checkpoints``: mmengine 0.10.7 checkpoints under torch >= 2.6.
+"""Fix ``mmengine_checkpoints``: mmengine 0.10.7 checkpoints on torch >= 2.6.
 
 ``torch.load`` defaults to ``weights_only=True`` since torch 2.6 and rejects
 the numpy scalars/arrays mmengine stores in ``meta`` and the ``HistoryBuffer``

@@ -1,4 +1,4 @@
-"""Fix ``mmrazor_quantization_import``: ``import mmrazor.models`` on torch >= 2.
+"""Fix ``mmrazor_quantization_import``: ``import mmrazor.models``, torch >= 2.
 
 mmrazor 1.0.0 builds its quantization backend configs at import time from
 torch internals that no longer exist (``torch.nn.quantized._reference``...;
