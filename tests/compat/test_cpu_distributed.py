@@ -4,6 +4,9 @@ import socket
 import pytest
 import torch
 
+from helpers import run_python
+
+
 DIST_INIT = """
     import os
     os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
@@ -27,13 +30,13 @@ def free_port() -> int:
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-def test_cpu_distributed_fails_without_the_fix(run_python):
+def test_cpu_distributed_fails_without_the_fix():
     result = run_python(DIST_INIT.format(port=free_port(), prelude=''))
     assert result.returncode != 0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-def test_cpu_distributed_runs_on_gloo_with_the_fix(run_python):
+def test_cpu_distributed_runs_on_gloo_with_the_fix():
     result = run_python(
         DIST_INIT.format(port=free_port(), prelude='import hgd_mm'))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -43,7 +46,7 @@ def test_cpu_distributed_runs_on_gloo_with_the_fix(run_python):
             "gloo backend instead of 'nccl'") in result.stdout + result.stderr
 
 
-def test_on_a_cuda_host_mmengine_distributed_is_untouched(run_python):
+def test_on_a_cuda_host_mmengine_distributed_is_untouched():
     result = run_python("""
         import torch
         # A CUDA host (mmengine's logger then reads CUDA_VISIBLE_DEVICES).

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import run_python
 from hgd_mm import compat
 
 
@@ -46,8 +47,7 @@ def test_mmengine_checkpoint_loads_with_weights_only_on(tmp_path):
     torch.load(path, weights_only=True)
 
 
-def test_mmengine_checkpoint_is_refused_without_the_fix(tmp_path,
-                                                       run_python):
+def test_mmengine_checkpoint_is_refused_without_the_fix(tmp_path):
     path = str(tmp_path / 'ckpt.pth')
     write_mmengine_like_checkpoint(path)
     result = run_python(f"""

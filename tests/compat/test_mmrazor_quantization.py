@@ -1,17 +1,17 @@
 """Fix mmrazor_quantization_import: needed (fails without it), and works."""
 import pytest
 
+from helpers import run_python
 from hgd_mm import compat
 
 
-def test_mmrazor_models_import_fails_without_the_fix(run_python):
+def test_mmrazor_models_import_fails_without_the_fix():
     result = run_python('import mmrazor.models')
     assert result.returncode != 0
     assert 'torch>=1.13' in result.stderr
 
 
-def test_mmrazor_models_imports_with_the_fix_and_registers_distillers(
-        run_python):
+def test_mmrazor_models_imports_with_the_fix_and_registers_distillers():
     result = run_python("""
         import sys
         import hgd_mm

@@ -5,10 +5,8 @@ import re
 
 import pytest
 
+from helpers import REPO, run_python
 from hgd_mm import compat
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 def test_unknown_fix_name_is_an_error_naming_the_fixes(monkeypatch):
@@ -27,16 +25,14 @@ def test_disabled_fixes_are_read_from_the_environment(monkeypatch):
     assert compat.enabled('mmengine_checkpoints')
 
 
-def test_without_the_quantization_stand_in_mmrazor_fails_as_upstream(
-        run_python):
+def test_without_the_quantization_stand_in_mmrazor_fails_as_upstream():
     result = run_python('import hgd_mm', env={
         'HGD_MM_COMPAT_DISABLE': 'mmrazor_quantization_import'})
     assert result.returncode != 0
     assert 'torch>=1.13' in result.stderr
 
 
-def test_switched_off_import_time_fixes_leave_upstream_in_place(
-        run_python, tmp_path):
+def test_switched_off_import_time_fixes_leave_upstream_in_place(tmp_path):
     path = str(tmp_path / 'meta.pth')
     result = run_python(f"""
         import numpy as np, torch
