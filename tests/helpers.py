@@ -1,10 +1,12 @@
 """Tiny real mmdet detectors and batches for the tests (no weight downloads)."""
 import copy
 import glob
+import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Optional, Sequence
+import textwrap
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import ConfigDict
@@ -27,6 +29,18 @@ def run(args, timeout=600, env=None) -> str:
     assert result.returncode == 0, (result.stdout[-3000:] +
                                     result.stderr[-5000:])
     return result.stdout + result.stderr
+
+
+def run_python(code: str, env: Optional[Dict[str, str]] = None
+               ) -> subprocess.CompletedProcess:
+    """Run a snippet in a fresh interpreter (no ``import hgd_mm`` unless the
+    snippet has it, no ``HGD_MM_COMPAT_DISABLE`` unless ``env`` sets it)."""
+    environ = {k: v for k, v in os.environ.items()
+               if k != 'HGD_MM_COMPAT_DISABLE'}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                          cwd=REPO, env=environ, capture_output=True,
+                          text=True, timeout=300)
 
 
 def train(config, work_dir, *options, extra=()) -> str:

@@ -2,7 +2,9 @@
 
 mmengine 0.10.7's ``AmpOptimWrapper`` refuses to run without a GPU/NPU/MLU.
 On CPU, autocast supports bfloat16, which has fp32's exponent range and
-needs no loss scaling, so this wrapper only adds the autocast context.
+needs no loss scaling, so this wrapper only adds the autocast context, and
+within it lets mmcv's float32-only CPU ops take bf16 inputs
+(:func:`hgd_mm.compat.mmcv_ops_accept_bf16`; nowhere else).
 ``tools/train.py --amp`` selects it when CUDA is not available.
 """
 from contextlib import contextmanager
@@ -11,6 +13,8 @@ import torch
 from mmengine.optim import OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from torch import nn
+
+from ..compat import mmcv_ops_accept_bf16
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -34,7 +38,8 @@ class CPUAmpOptimWrapper(OptimWrapper):
     def optim_context(self, model: nn.Module):
         check_on_cpu(model)
         with super().optim_context(model), torch.autocast(
-                device_type='cpu', dtype=self.cast_dtype):
+                device_type='cpu',
+                dtype=self.cast_dtype), mmcv_ops_accept_bf16():
             yield
 
 

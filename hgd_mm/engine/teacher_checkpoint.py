@@ -3,8 +3,8 @@
 MMRazor's ``SingleTeacherDistill`` (and so ``FpnTeacherDistill``) loads
 ``teacher_ckpt`` with mmengine's non-strict ``load_checkpoint``: a checkpoint
 of another architecture only logs a warning, and training goes on for days
-with a randomly initialised teacher. ``load_teacher_checkpoint`` replaces that
-call (``install()``, applied on ``import hgd_mm``) and fails at build time,
+with a randomly initialised teacher. For a strict algorithm,
+``load_teacher_checkpoint`` takes that call's place and fails at build time,
 before the first iteration, with a message naming the problem and the fix:
 
 - the file does not exist or cannot be read (truncated, not a checkpoint);
@@ -13,15 +13,36 @@ before the first iteration, with a message naming the problem and the fix:
 
 Keys the checkpoint has and the teacher lacks are reported as a warning
 (e.g. an EMA copy); BatchNorm ``num_batches_tracked`` is never required.
+
+Which algorithms load strictly (``install()``, called by ``import hgd_mm``,
+adds the ``strict_teacher_ckpt`` argument to ``SingleTeacherDistill`` and its
+subclasses):
+
+- ``strict_teacher_ckpt=None`` (default): strict when the distiller is an
+  ``HGDDistiller``; every other distiller loads as MMRazor does;
+- ``strict_teacher_ckpt=False``: MMRazor's own loading, e.g.
+  ``model = dict(type='FpnTeacherDistill', ..., strict_teacher_ckpt=False)``;
+- ``strict_teacher_ckpt=True``: strict whatever the distiller.
+
+The swap of MMRazor's ``load_checkpoint`` lasts only while such an algorithm
+is built. ``HGD_MM_COMPAT_DISABLE=strict_teacher_ckpt`` leaves MMRazor's class
+untouched (a config that sets the argument is then refused by MMRazor).
 """
+import functools
 import re
 import warnings
-from typing import Dict, List, Sequence, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
 from . import checkpoint_reader
+
+__all__ = [
+    'TeacherCheckpointError', 'install', 'load_teacher_checkpoint',
+    'loads_strictly'
+]
 
 REVISE_KEYS = ((r'^module\.', ''), )
 SHOWN = 5
@@ -112,8 +133,65 @@ def load_teacher_checkpoint(model: nn.Module, filename: str, *args,
     return checkpoint
 
 
-def install() -> None:
-    """Make MMRazor's single-teacher algorithms load teachers this way."""
+def loads_strictly(distiller, strict_teacher_ckpt: Optional[bool]) -> bool:
+    """Whether an algorithm with this distiller (config) loads strictly."""
+    if strict_teacher_ckpt is not None:
+        if not isinstance(strict_teacher_ckpt, bool):
+            raise TypeError(
+                f'strict_teacher_ckpt={strict_teacher_ckpt!r}: use True '
+                f'(strict), False (MMRazor\'s loading) or None (strict for '
+                f'HGDDistiller only).')
+        return strict_teacher_ckpt
+    from mmrazor.registry import MODELS
+
+    from ..models.distillers import HGDDistiller
+    distiller_type = (distiller.get('type')
+                      if isinstance(distiller, dict) else type(distiller))
+    if isinstance(distiller_type, str):
+        distiller_type = MODELS.get(distiller_type)
+    return isinstance(distiller_type, type) and issubclass(
+        distiller_type, HGDDistiller)
+
+
+@contextmanager
+def strict_loading(module) -> Iterator[None]:
+    """``module.load_checkpoint`` is :func:`load_teacher_checkpoint` within."""
+    upstream = module.load_checkpoint
+    module.load_checkpoint = load_teacher_checkpoint
+    try:
+        yield
+    finally:
+        module.load_checkpoint = upstream
+
+
+STRICT_MARK = '_hgd_mm_strict_teacher_ckpt'
+
+
+def install() -> bool:
+    """Give MMRazor's single-teacher algorithms the ``strict_teacher_ckpt``
+    argument (module docstring). Returns False if installed already or
+    ``HGD_MM_COMPAT_DISABLE`` names ``strict_teacher_ckpt``."""
     from mmrazor.models.algorithms.distill.configurable import \
         single_teacher_distill
-    single_teacher_distill.load_checkpoint = load_teacher_checkpoint
+
+    from ..compat import enabled
+    algorithm = single_teacher_distill.SingleTeacherDistill
+    if not enabled('strict_teacher_ckpt') or getattr(
+            algorithm.__init__, STRICT_MARK, False):
+        return False
+    upstream_init = algorithm.__init__
+
+    @functools.wraps(upstream_init)
+    def init(self, *args, strict_teacher_ckpt: Optional[bool] = None,
+             **kwargs) -> None:
+        distiller = kwargs['distiller'] if 'distiller' in kwargs else (
+            args[0] if args else None)
+        if loads_strictly(distiller, strict_teacher_ckpt):
+            with strict_loading(single_teacher_distill):
+                upstream_init(self, *args, **kwargs)
+        else:
+            upstream_init(self, *args, **kwargs)
+
+    setattr(init, STRICT_MARK, True)
+    algorithm.__init__ = init
+    return True

@@ -4,7 +4,9 @@ import os
 import numpy as np
 import pytest
 import torch
-from mmengine.runner.checkpoint import save_checkpoint
+from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
+from mmrazor.models.algorithms.distill.configurable import \
+    single_teacher_distill
 
 from helpers import build, hgd_algorithm, tiny_retinanet
 from hgd_mm.engine import TeacherCheckpointError, load_teacher_checkpoint
@@ -29,9 +31,11 @@ def trained_teacher(teacher_cfg, tmp_path):
     return teacher, path
 
 
-def distill_with(teacher_cfg, teacher_ckpt):
+def distill_with(teacher_cfg, teacher_ckpt, distiller='HGDDistiller',
+                 **algorithm_args):
     cfg = hgd_algorithm(tiny_retinanet(18, 8, 16), teacher_cfg)
-    cfg.teacher_ckpt = teacher_ckpt
+    cfg.distiller = dict(type=distiller)
+    cfg.update(teacher_ckpt=teacher_ckpt, **algorithm_args)
     return build(cfg)
 
 
@@ -91,3 +95,39 @@ def test_extra_weights_only_warn(teacher_cfg, trained_teacher, tmp_path):
     torch.save({'state_dict': state}, path)
     with pytest.warns(UserWarning, match='does not use'):
         load_teacher_checkpoint(build(teacher_cfg), path)
+
+
+# --- where strict loading applies -------------------------------------------
+
+
+def test_outside_a_build_mmrazor_loads_with_mmengine(teacher_cfg,
+                                                     trained_teacher):
+    assert single_teacher_distill.load_checkpoint is load_checkpoint
+    _, path = trained_teacher
+    with pytest.raises(TeacherCheckpointError):
+        distill_with(tiny_retinanet(50, 8, 32), path)
+    # Put back after the failed build too.
+    assert single_teacher_distill.load_checkpoint is load_checkpoint
+
+
+def test_opt_out_loads_the_teacher_as_mmrazor_does(trained_teacher):
+    _, path = trained_teacher  # weights of another width
+    algorithm = distill_with(tiny_retinanet(50, 8, 32), path,
+                             strict_teacher_ckpt=False)
+    assert algorithm.teacher._is_init  # mmrazor's loading ran, non-strictly
+
+
+def test_other_distillers_load_as_mmrazor_unless_asked(trained_teacher):
+    _, path = trained_teacher
+    other = dict(distiller='ConfigurableDistiller')
+    distill_with(tiny_retinanet(50, 8, 32), path, **other)
+    with pytest.raises(TeacherCheckpointError, match='another shape'):
+        distill_with(tiny_retinanet(50, 8, 32), path,
+                     strict_teacher_ckpt=True, **other)
+
+
+def test_strict_switch_takes_only_a_bool_or_none(teacher_cfg,
+                                                 trained_teacher):
+    _, path = trained_teacher
+    with pytest.raises(TypeError, match='strict_teacher_ckpt'):
+        distill_with(teacher_cfg, path, strict_teacher_ckpt='yes')
