@@ -161,9 +161,10 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
     if multiarray.__name__ != 'numpy.core':
         # numpy >= 2 moved these to numpy._core; checkpoints written with
         # numpy 1.x still name numpy.core.
-        safe += [(multiarray.multiarray.scalar, 'numpy.core.multiarray.scalar'),
+        legacy = 'numpy.core.multiarray'
+        safe += [(multiarray.multiarray.scalar, f'{legacy}.scalar'),
                  (multiarray.multiarray._reconstruct,
-                  'numpy.core.multiarray._reconstruct')]
+                  f'{legacy}._reconstruct')]
     # numpy >= 1.25 pickles a dtype through its class (np.dtypes.Float64DType).
     dtype_classes = [
         type(np.dtype(code))

@@ -103,7 +103,8 @@ def assert_same(saved: Any, loaded: Any, where: str = 'checkpoint') -> None:
         assert loaded.mean() == saved.mean() or (
             np.isnan(saved.mean()) and np.isnan(loaded.mean())), where
     elif isinstance(saved, np.ndarray):
-        assert (saved.dtype, saved.shape) == (loaded.dtype, loaded.shape), where
+        assert saved.dtype == loaded.dtype, where
+        assert saved.shape == loaded.shape, where
         if saved.dtype == object:
             assert_same(saved.tolist(), loaded.tolist(), where)
         else:
@@ -167,7 +168,7 @@ def test_empty_content_needs_the_restricted_bytes(tmp_path, content):
         torch.serialization.add_safe_globals([
             g for g in compat.mmengine_checkpoint_safe_globals()
             if not (isinstance(g, tuple) and g[1] == 'builtins.bytes')])
-        with pytest.raises(pickle.UnpicklingError, match='builtins.bytes|bytes'):
+        with pytest.raises(pickle.UnpicklingError, match='bytes'):
             torch.load(path, weights_only=True)
     finally:
         compat.allow_mmengine_checkpoints()
