@@ -70,7 +70,8 @@ def _load_error(path: str) -> Optional[str]:
     try:
         checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:  # noqa: BLE001  (any reason makes it unusable)
-        return f'{type(error).__name__}: {str(error).splitlines()[0][:200]}'
+        first_line = (str(error).splitlines() or ['(empty or cut short)'])[0]
+        return f'{type(error).__name__}: {first_line[:200]}'
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         return 'not an mmengine checkpoint (no state_dict)'
     return None

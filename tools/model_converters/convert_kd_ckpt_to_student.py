@@ -390,7 +390,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {error}', file=sys.stderr)
         return 1
     paths = output_paths(args.checkpoint, args.out_path)
-    torch.save(student, paths['checkpoint'])
+    # Atomic: a crash mid-write never leaves a truncated student .pth.
+    hgd_mm.engine.atomic_torch_save(student, paths['checkpoint'])
     print(f'student checkpoint: {paths["checkpoint"]}')
     if config is not None:
         config.dump(paths['config'])
