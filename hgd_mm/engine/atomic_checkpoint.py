@@ -18,6 +18,7 @@ a save leaves a truncated ``epoch_N.pth``, possibly named by
 """
 import errno
 import glob
+import io
 import os
 import os.path as osp
 import re
@@ -114,7 +115,6 @@ def write_atomic(path: Union[str, os.PathLike], data: bytes) -> None:
 
 def atomic_torch_save(obj: object, path: Union[str, os.PathLike]) -> None:
     """``torch.save(obj, path)`` written with :func:`write_atomic`."""
-    import io
     with io.BytesIO() as buffer:
         torch.save(obj, buffer)
         write_atomic(path, buffer.getvalue())
