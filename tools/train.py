@@ -119,18 +119,15 @@ def build_cfg(args) -> Config:
                                '"auto_scale_lr.base_batch_size" in your'
                                ' configuration file.')
 
-    # resume is determined in this priority: resume from > auto_resume
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise FileNotFoundError(
-                f'--resume {args.resume}: no such checkpoint file. Pass an '
-                f'existing .pth, or --resume alone to continue from the '
-                f'latest checkpoint in the work dir.')
-        cfg.resume = True
-        cfg.load_from = args.resume
+    # Checkpoints written atomically; last_checkpoint only once complete.
+    hgd_mm.engine.use_atomic_checkpoints(cfg)
+
+    if args.resume is not None:
+        # The newest checkpoint that loads (a truncated one is skipped with a
+        # warning); None: the work dir has none yet, start from scratch.
+        cfg.load_from = hgd_mm.engine.resolve_resume_checkpoint(
+            args.resume, cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     return cfg
 
 

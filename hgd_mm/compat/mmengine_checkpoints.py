@@ -17,7 +17,7 @@ import torch
 
 __all__ = [
     'allow_mmengine_checkpoints', 'history_buffer_method',
-    'mmengine_checkpoint_safe_globals'
+    'mmengine_checkpoint_safe_globals', 'numpy_empty_bytes'
 ]
 
 
@@ -38,6 +38,23 @@ def history_buffer_method(owner: object, name: str) -> Callable:
         f'methods. Load only checkpoints you trust.')
 
 
+def numpy_empty_bytes(*args: object) -> bytes:
+    """Restricted ``bytes`` for unpickling numpy content.
+
+    Pickle protocol 2 (``torch.save``'s) writes an empty ``bytes``, e.g. the
+    buffer of an empty array, as the call ``builtins.bytes()``, and every
+    non-empty one through ``_codecs.encode`` (which torch already allows).
+    Only that empty form is accepted: ``bytes(n)`` would let a checkpoint ask
+    for ``n`` bytes of memory, and ``bytes(iterable)`` build arbitrary data.
+    """
+    if not args:
+        return b''
+    raise pickle.UnpicklingError(
+        f'refused bytes{args!r} while loading a checkpoint with '
+        f'weights_only=True: hgd_mm only allows bytes() (the empty buffer '
+        f'numpy pickles for an empty array). Load only checkpoints you trust.')
+
+
 def mmengine_checkpoint_safe_globals() -> List[object]:
     """The non-tensor types mmengine 0.10.7 writes into a checkpoint.
 
@@ -47,7 +64,9 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
     - ``message_hub``: ``HistoryBuffer``; its state is numpy arrays plus its
       statistics methods, pickled as ``getattr(HistoryBuffer, 'mean')``. For
       that one use, ``builtins.getattr`` is mapped to
-      :func:`history_buffer_method`, which returns only those methods.
+      :func:`history_buffer_method`, which returns only those methods;
+    - empty arrays (an empty ``HistoryBuffer`` too) pickle their buffer as
+      ``builtins.bytes()``, mapped to :func:`numpy_empty_bytes`.
     Everything else mmengine writes (dicts, lists, tuples, OrderedDict, tensors,
     optimizer and scheduler state) is already allowed by torch.
     """
@@ -61,12 +80,21 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
         np.ndarray,
         np.dtype,
         (history_buffer_method, 'builtins.getattr'),
+        (numpy_empty_bytes, 'builtins.bytes'),
     ]
+    if multiarray.__name__ != 'numpy.core':
+        # numpy >= 2 moved these to numpy._core; checkpoints written with
+        # numpy 1.x still name numpy.core.
+        legacy = 'numpy.core.multiarray'
+        safe += [(multiarray.multiarray.scalar, f'{legacy}.scalar'),
+                 (multiarray.multiarray._reconstruct,
+                  f'{legacy}._reconstruct')]
     # numpy >= 1.25 pickles a dtype through its class (np.dtypes.Float64DType).
     dtype_classes = [
         type(np.dtype(code))
         for code in ('b', 'B', 'h', 'H', 'i', 'I', 'l', 'L', 'q', 'Q', 'e',
-                     'f', 'd', 'g', '?', 'U', 'S', 'O')
+                     'f', 'd', 'g', 'F', 'D', 'G', '?', 'U', 'S', 'O', 'V',
+                     'M', 'm')
     ]
     safe.extend(cls for cls in dtype_classes if cls is not np.dtype)
     return safe

@@ -36,9 +36,9 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.config import Config
 
+from ..engine.atomic_checkpoint import atomic_torch_save
 from ..engine.checkpoint_reader import CheckpointReadError, read_checkpoint
 
 __all__ = [
@@ -340,7 +340,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {error}', file=sys.stderr)
         return 1
     paths = output_paths(args.checkpoint, args.out_path)
-    torch.save(student, paths['checkpoint'])
+    # Atomic: a crash mid-write never leaves a truncated student .pth.
+    atomic_torch_save(student, paths['checkpoint'])
     print(f'student checkpoint: {paths["checkpoint"]}')
     if config is not None:
         config.dump(paths['config'])
