@@ -16,7 +16,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import _load_checkpoint, save_checkpoint
 
 import hgd_mm  # noqa: F401  (applies compat)
-from hgd_mm import compat
+from hgd_mm.compat import mmengine_checkpoints
 
 # Every numpy dtype a metric, a seed, a learning rate or a log value can have.
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
@@ -166,12 +166,12 @@ def test_empty_content_needs_the_restricted_bytes(tmp_path, content):
     torch.serialization.clear_safe_globals()
     try:
         torch.serialization.add_safe_globals([
-            g for g in compat.mmengine_checkpoint_safe_globals()
+            g for g in mmengine_checkpoints.mmengine_checkpoint_safe_globals()
             if not (isinstance(g, tuple) and g[1] == 'builtins.bytes')])
         with pytest.raises(pickle.UnpicklingError, match='bytes'):
             torch.load(path, weights_only=True)
     finally:
-        compat.allow_mmengine_checkpoints()
+        mmengine_checkpoints.allow_mmengine_checkpoints()
 
 
 class RunsCode:
@@ -213,4 +213,4 @@ def test_bytes_accepts_only_the_empty_form(tmp_path, payload):
     save_checkpoint({'state_dict': {}, 'meta': {'x': payload}}, path)
     with pytest.raises(pickle.UnpicklingError, match=r'refused bytes\('):
         _load_checkpoint(path, map_location='cpu')
-    assert compat.numpy_empty_bytes() == b''
+    assert mmengine_checkpoints.numpy_empty_bytes() == b''
