@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo bench-accuracy bench-speed clean
+.PHONY: setup test demo bench-accuracy bench-tuning bench-speed clean
 
 setup:
 	@bash tools/setup_env.sh
@@ -21,10 +21,13 @@ demo: setup
 
 # Benchmarks (not tests): they print their figures and write docs/results/.
 bench-accuracy: setup
-	@$(PY) tools/benchmarks/accuracy.py
+	@$(PY) tools/benchmarks/accuracy.py --jobs 2
+
+bench-tuning: setup
+	@$(PY) tools/benchmarks/tuning.py --jobs 2
 
 bench-speed: setup
 	@$(PY) tools/benchmarks/speed.py
 
 clean:
-	rm -rf work_dirs data/mini_coco
+	rm -rf work_dirs data/mini_coco data/mini_coco_quick

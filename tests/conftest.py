@@ -17,18 +17,29 @@ from hgd_mm.mini import MiniDatasetParams, make_mini_dataset  # noqa: E402
 
 @pytest.fixture(scope='session')
 def mini_data(tmp_path_factory):
-    """A tiny copy of the mini dataset; configs/mini/* read it through
-    HGD_MINI_DATA (subprocesses inherit it)."""
+    """A tiny copy of the mini dataset and tiny pre-trained backbones;
+    configs/mini/* read them through HGD_MINI_DATA and HGD_MINI_PRETRAINED
+    (subprocesses inherit both)."""
     root = tmp_path_factory.mktemp('mini_coco')
-    make_mini_dataset(str(root),
-                      MiniDatasetParams(num_train=16, num_val=8, seed=0))
-    previous = os.environ.get('HGD_MINI_DATA')
+    make_mini_dataset(
+        str(root),
+        MiniDatasetParams(num_train=16, num_val=8, num_tune=8, seed=0))
+    backbones = tmp_path_factory.mktemp('mini_pretrained')
+    names = ('HGD_MINI_DATA', 'HGD_MINI_PRETRAINED')
+    previous = {name: os.environ.get(name) for name in names}
     os.environ['HGD_MINI_DATA'] = str(root) + '/'
+    os.environ['HGD_MINI_PRETRAINED'] = str(backbones) + '/'
+    from hgd_mm.mini.paths import STUDENT_CFG, TEACHER_CFG
+    from hgd_mm.mini.pretrain import PretrainSettings, pretrain_configs
+    pretrain_configs([TEACHER_CFG, STUDENT_CFG], settings=PretrainSettings(
+        num_images=12, num_val_images=4, epochs=1, batch_size=8),
+                     log=lambda _: None)
     yield str(root) + '/'
-    if previous is None:
-        os.environ.pop('HGD_MINI_DATA', None)
-    else:
-        os.environ['HGD_MINI_DATA'] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope='session')

@@ -1,46 +1,76 @@
 """Accuracy benchmark on the mini setting (``tools/benchmarks/accuracy.py``):
 HGD against MMRazor's distillers.
 
-Same teacher (the demo's cached one), student, data and schedule for every
-method; several seeds; the ablation configs at one seed. Writes
-``docs/results/accuracy.json`` (the schema of issue 5), ``accuracy.md`` (the
-tables the README quotes) and ``accuracy.png`` (mAP per method, every seed).
+Every method trains the same student from the same pre-trained backbone,
+with the same data, schedule and cached teacher, at several seeds:
 
-Each finished run is kept in ``WORK_DIR/runs.json``: an interrupted benchmark
-continues where it stopped.
+- the main pair (student FPN as wide as the teacher's, as on COCO): the
+  plain student, HGD and MMRazor's PKD, CWD, MGD, FBKD and FitNets as
+  MMRazor ships them;
+- the heterogeneous pair (student FPN 16 channels, teacher's 64): the plain
+  student, HGD and PKD with 1x1 connectors;
+- HGD's ablations.
+
+Writes ``accuracy.json`` (``setting``, ``teacher``, ``runs`` and
+``summary``: per method n / mean / std, and HGD's differences with their
+95 % Welch intervals), ``accuracy.md`` (the tables the README quotes) and
+``accuracy.png``. Runs are scored on the reported split, ``val``; choices
+are made on ``tune`` (:mod:`.tuning`). Resumable run by run
+(:mod:`.study`).
 """
 import argparse
 import json
 import os
 import os.path as osp
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-from ..mini import runs as mini_runs
-from ..mini.paths import (DATA_ROOT, HGD_CFG, MINI_CONFIGS, QUICK_DATA_ROOT,
-                          REPO, RESULTS, STUDENT_CFG, TEACHER_CFG)
+from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
+                          NARROW_STUDENT_CFG, REPO, RESULTS, STUDENT_CFG,
+                          TEACHER_CFG)
+from . import study
 from .accuracy_report import markdown, plot
 
-__all__ = ['METHODS', 'ABLATION_METHODS', 'parse_args', 'main']
+__all__ = [
+    'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'parse_args',
+    'main'
+]
 
-PEERS = osp.join(MINI_CONFIGS, 'peers')
-ABLATIONS = osp.join(MINI_CONFIGS, 'ablations')
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
+PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
 METHODS = {
-    'baseline': STUDENT_CFG,
-    'hgd': HGD_CFG,
-    'pkd': osp.join(PEERS, f'pkd_fpn_{PAIR}'),
-    'cwd': osp.join(PEERS, f'cwd_fpn_{PAIR}'),
-    'mgd': osp.join(PEERS, f'mgd_fpn_{PAIR}'),
-    'fbkd': osp.join(PEERS, f'fbkd_fpn_{PAIR}'),
-    'fitnet': osp.join(PEERS, f'fitnet_fpn_{PAIR}'),
+    'baseline': study.Arm('baseline', STUDENT_CFG, distill=False),
+    'hgd': study.Arm('hgd', HGD_CFG),
+    **{
+        peer: study.Arm(peer, osp.join(MINI_CONFIGS, 'peers',
+                                       f'{peer}_fpn_{PAIR}'))
+        for peer in PEERS
+    },
 }
-ABLATION_METHODS = {
-    f'hgd_{name}': osp.join(ABLATIONS, f'hgd_ablation_{name}_{PAIR}')
+HETEROGENEOUS = {
+    'narrow_baseline': study.Arm('narrow_baseline', NARROW_STUDENT_CFG,
+                                 distill=False),
+    'narrow_hgd': study.Arm('narrow_hgd', NARROW_HGD_CFG),
+    'narrow_pkd': study.Arm(
+        'narrow_pkd',
+        osp.join(MINI_CONFIGS, 'heterogeneous',
+                 'pkd_fpn_retina_r18_retina_r18-w16-fpn16_mini.py')),
+}
+ABLATIONS = {
+    f'hgd_{name}': study.Arm(
+        f'hgd_{name}',
+        osp.join(MINI_CONFIGS, 'ablations', f'hgd_ablation_{name}_{PAIR}'))
     for name in ('fpn-only', 'no-consistency', 'per-image-std',
                  'with-attention', 'with-micro', 'balanced-macro')
 }
+#: (method, reference) pairs reported with their Welch intervals.
+COMPARISONS: Tuple[Tuple[str, str], ...] = (
+    ('hgd', 'baseline'), *(('hgd', peer) for peer in PEERS),
+    *((peer, 'baseline') for peer in PEERS),
+    ('narrow_hgd', 'narrow_baseline'), ('narrow_hgd', 'narrow_pkd'),
+    ('narrow_pkd', 'narrow_baseline'),
+    *((name, 'hgd') for name in ABLATIONS))
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments.
 
@@ -49,13 +79,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(
         description='Accuracy benchmark on the mini setting: HGD against '
-        'MMRazor\'s distillers.')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--methods', nargs='+', default=list(METHODS),
-                        choices=list(METHODS))
-    parser.add_argument('--ablation-seeds', type=int, nargs='*', default=[0])
-    parser.add_argument('--out-dir',
-                        default=RESULTS)
+        'MMRazor\'s distillers, every method at several seeds.')
+    methods = [*METHODS, *HETEROGENEOUS]
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        default=[0, 1, 2, 3, 4])
+    parser.add_argument('--methods', nargs='+', default=methods,
+                        choices=methods)
+    parser.add_argument('--ablation-seeds', type=int, nargs='*',
+                        default=[0, 1, 2])
+    parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
+                        choices=list(ABLATIONS))
+    parser.add_argument('--split', default='val', choices=('val', 'tune'),
+                        help='the split runs are scored on (val: the '
+                        'reported one)')
+    parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--work-dir', default=osp.join(
         REPO, 'work_dirs', 'bench_accuracy'))
     parser.add_argument('--teacher-work-dir', default=osp.join(
@@ -65,7 +102,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         '(data/mini_coco_quick with --quick)')
     parser.add_argument('--quick', action='store_true',
                         help='a few iterations on a tiny set (for tests)')
-    parser.add_argument('--jobs', type=int, default=1,
+    parser.add_argument('--jobs', type=int, default=2,
                         help='runs side by side, one torch thread each')
     parser.add_argument('--report-only', action='store_true',
                         help='write the report from the runs done so far '
@@ -76,19 +113,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def options_for(config: str, base: Dict[str, object]) -> Dict[str, object]:
-    """Distillation configs keep the detector under model.architecture."""
-    if config == STUDENT_CFG:
-        return dict(base)
-    return mini_runs.distill_options(base)
-
-
-def load_runs(path: str) -> List[dict]:
-    """The runs an earlier invocation finished (none if it never ran)."""
-    if not osp.exists(path):
-        return []
-    with open(path) as f:
-        return json.load(f)
+def plan_of(args: argparse.Namespace) -> List[Tuple[study.Arm, int]]:
+    """(arm, seed) pairs, seed-major so that partial results cover every
+    method."""
+    arms = {**METHODS, **HETEROGENEOUS}
+    plan = [(arms[m], s) for s in args.seeds for m in args.methods]
+    plan += [(ABLATIONS[a], s) for s in args.ablation_seeds
+             for a in args.ablations]
+    return plan
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -98,77 +130,29 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         argv: the arguments; ``sys.argv[1:]`` when None.
     """
     args = parse_args(argv)
-    if args.data_root is None:  # never let --quick replace the full set
-        args.data_root = QUICK_DATA_ROOT if args.quick else DATA_ROOT
-    os.makedirs(args.out_dir, exist_ok=True)
-    os.makedirs(args.work_dir, exist_ok=True)
-    sizes = mini_runs.QUICK_DATA if args.quick else {}
-    mini_runs.ensure_mini_data(args.data_root, seed=0, **sizes)
-    quick = dict(mini_runs.QUICK_OPTIONS if args.quick else {})
-    # The teacher is the demo's (same options), whatever the students' are.
-    teacher = mini_runs.teacher_run(args.teacher_work_dir, args.data_root,
-                                    dict(quick, **{'randomness.seed': 0}))
-    base = dict(quick)
-    base.update(option.split('=', 1) for option in args.cfg_options)
-    plan = [(m, METHODS[m], s) for s in args.seeds for m in args.methods]
-    plan += [(m, cfg, s) for s in args.ablation_seeds
-             for m, cfg in ABLATION_METHODS.items()]
-    runs_file = osp.join(args.work_dir, 'runs.json')
-    runs = load_runs(runs_file)
-    # Runs distilled from another teacher (or made before the setting
-    # changed: the teacher key covers the schedule, models and data) are
-    # neither resumed nor reported.
-    stale = [r for r in runs if r.get('teacher_key') != teacher['key']]
-    if stale:
-        print(f'[accuracy] ignoring {len(stale)} runs of {runs_file} made '
-              f'with another teacher or setting', flush=True)
-    runs = [r for r in runs if r.get('teacher_key') == teacher['key']]
-    todo = [(i, m, c, s) for i, (m, c, s) in enumerate(plan, 1)
-            if not any(r['method'] == m and r['seed'] == s for r in runs)]
-    if args.report_only:
-        todo = []
-    lock = threading.Lock()
-
-    def run_one(item) -> None:
-        index, method, config, seed = item
-        print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}',
-              flush=True)
-        options = options_for(config, dict(base, **{'randomness.seed': seed}))
-        if config != STUDENT_CFG:
-            options['model.teacher_ckpt'] = teacher['checkpoint']
-        result = mini_runs.train(
-            config, osp.join(args.work_dir, f'{method}_seed{seed}'), options,
-            label=f'{method} s{seed}', data_root=args.data_root, quiet=True,
-            threads=1 if args.jobs > 1 else None)
-        with lock:
-            runs.append(dict(method=method, seed=seed,
-                             **{k: result[k] for k in mini_runs.METRICS},
-                             teacher_key=teacher['key']))
-            with open(runs_file, 'w') as f:
-                json.dump(stale + runs, f, indent=1)
-        print(f'[accuracy {index}/{len(plan)}] {method} seed {seed}: mAP '
-              f'{result["bbox_mAP"]:.1f}', flush=True)
-
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        list(pool.map(run_one, todo))
-
+    setting = study.prepare(args.split, args.quick, args.data_root,
+                            args.teacher_work_dir, args.cfg_options,
+                            args.jobs)
+    plan = plan_of(args)
+    runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
+                          args.report_only)
     report = dict(
         setting=dict(
-            data='tools/misc/make_mini_dataset.py defaults (800 train / 200 '
-            'val, 160 px, 6 classes, seed 0)' if not args.quick else
-            'quick: 16 train / 8 val',
+            data=('hgd_mm.mini defaults (1600 train / 1000 val / 1000 tune, '
+                  '160 px, 6 classes, seed 0)'
+                  if not args.quick else 'quick: 16 train / 8 val / 8 tune'),
+            split=args.split,
             teacher=osp.relpath(TEACHER_CFG, REPO),
             student=osp.relpath(STUDENT_CFG, REPO),
-            configs={m: osp.relpath(c, REPO)
-                     for m, c in {**METHODS, **ABLATION_METHODS}.items()},
+            configs={arm.name: osp.relpath(arm.config, REPO)
+                     for arm, _ in plan},
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
-            options=base),
-        teacher_bbox_mAP=teacher['bbox_mAP'],
-        runs=[{k: v for k, v in r.items() if k != 'teacher_key'}
-              for r in runs
-              if (r['method'] in args.methods and r['seed'] in args.seeds)
-              or (r['method'] in ABLATION_METHODS
-                  and r['seed'] in args.ablation_seeds)])
+            options=setting.base_options),
+        teacher=setting.teacher_split_metrics,
+        teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
+        runs=runs,
+        summary=study.summarize(runs, COMPARISONS))
+    os.makedirs(args.out_dir, exist_ok=True)
     with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
         json.dump(report, f, indent=1)
     table = markdown(report)
@@ -177,4 +161,3 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     plot(report, osp.join(args.out_dir, 'accuracy.png'))
     print(table)
     return report
-

@@ -1,76 +1,141 @@
 """The accuracy benchmark's report: the tables the README quotes
-(``accuracy.md``) and the figure (``accuracy.png``), from ``accuracy.json``."""
-import statistics
-from typing import Dict, List
+(``accuracy.md``) and the figure (``accuracy.png``), from ``accuracy.json``
+(its ``summary`` is computed by :func:`hgd_mm.benchmarks.study.summarize`).
+"""
+from typing import Dict, List, Optional
 
-from ..mini.runs import METRICS
+__all__ = ['markdown', 'plot']
 
-__all__ = ['summarize', 'markdown', 'plot']
+#: (title, the plain student of the group): methods named ``narrow_*`` form
+#: the heterogeneous group, ``hgd_*`` the variants of HGD, the rest the main.
+GROUPS = (
+    ('Main pair (student FPN as wide as the teacher\'s)', 'baseline'),
+    ('Heterogeneous pair (student FPN 16 ch, teacher 64 ch)',
+     'narrow_baseline'),
+    ('Variants of HGD (ablations, tuning candidates)', 'baseline'),
+)
 
 
-def summarize(runs: List[dict], method: str) -> Dict[str, float]:
-    """Mean, sample std and count of one method's mAP over its seeds, and
-    the mean of every metric.
+def group_of(method: str) -> int:
+    """The index in :data:`GROUPS` of a method's table."""
+    if method.startswith('narrow_'):
+        return 1
+    if method.startswith('hgd_'):
+        return 2
+    return 0
 
-    Args:
-        runs: the report's runs.
-        method: the method to summarise.
-    """
-    values = [r['bbox_mAP'] for r in runs if r['method'] == method]
-    mean = statistics.mean(values)
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return dict(mean=mean, std=std, n=len(values),
-                **{k: statistics.mean(r[k] for r in runs
-                                      if r['method'] == method)
-                   for k in METRICS})
+
+def interval(diff: dict) -> str:
+    """``+1.2 [+0.4, +2.0]``, or the difference alone without an interval."""
+    text = f'{diff["diff"]:+.2f}'
+    if diff['low'] is None:
+        return text + ' [n/a]'
+    return text + f' [{diff["low"]:+.2f}, {diff["high"]:+.2f}]'
+
+
+def method_table(report: dict, methods: List[str],
+                 baseline: Optional[str]) -> List[str]:
+    summary = report['summary']['methods']
+    teacher = report['teacher_bbox_mAP']
+    lines = [
+        '| method | seeds | mAP | std | AP50 | AP_s | AP_m | AP_l | '
+        'Δ vs student | gap closed |', '|' + '---|' * 10
+    ]
+    base = summary[baseline]['mean'] if baseline in summary else None
+    for method in methods:
+        s = summary[method]
+        delta = gain = ''
+        if base is not None:
+            delta = f'{s["mean"] - base:+.2f}'
+            gap = teacher - base
+            gain = (f'{100 * (s["mean"] - base) / gap:.0f}%'
+                    if gap > 0 else 'n/a')
+        spread = f'{s["std"]:.2f}' if s['n'] > 1 else '-'
+        lines.append(
+            f'| {method} | {s["n"]} | {s["mean"]:.2f} | {spread} | '
+            f'{s["bbox_mAP_50"]:.1f} | {s["bbox_mAP_s"]:.1f} | '
+            f'{s["bbox_mAP_m"]:.1f} | {s["bbox_mAP_l"]:.1f} | {delta} | '
+            f'{gain} |')
+    return lines
+
+
+def targets(report: dict) -> List[str]:
+    """The setting's targets (issue "Benchmark v2") as measured: plain
+    student >= 20 mAP, teacher >= student + 6, plain-student seed std <=
+    0.3, the 95 % interval of HGD - PKD no wider than +-0.5 mAP."""
+    methods = report['summary']['methods']
+    if 'baseline' not in methods:
+        return []
+    student = methods['baseline']
+    teacher = report['teacher_bbox_mAP']
+    rows = [('plain student >= 20 mAP', f'{student["mean"]:.2f}',
+             student['mean'] >= 20),
+            ('teacher >= plain student + 6 mAP',
+             f'{teacher - student["mean"]:+.2f}',
+             teacher - student['mean'] >= 6)]
+    if student['n'] > 1:
+        rows.append(('plain-student seed std <= 0.3 mAP',
+                     f'{student["std"]:.2f} ({student["n"]} seeds)',
+                     student['std'] <= 0.3))
+    for diff in report['summary']['differences']:
+        if (diff['method'], diff['reference']) == ('hgd', 'pkd') and (
+                diff['low'] is not None):
+            half = (diff['high'] - diff['low']) / 2
+            rows.append(('95 % CI of HGD - PKD within +-0.5 mAP',
+                         f'+-{half:.2f}', half <= 0.5))
+    lines = ['| target | measured | met |', '|---|---|---|']
+    lines += [f'| {name} | {value} | {"yes" if met else "**no**"} |'
+              for name, value, met in rows]
+    return lines
 
 
 def markdown(report: dict) -> str:
-    """The mean-over-seeds table (with the gain over the plain student and
-    the share of the teacher-student gap closed) and the per-seed table.
+    """Per group of methods: mean over seeds (± sample std, the gain over
+    the plain student and the share of the teacher-student gap closed); the
+    differences with their 95 % Welch intervals; the per-seed table.
 
     Args:
         report: ``accuracy.json``'s content.
     """
-    teacher = report['teacher_bbox_mAP']
-    runs = report['runs']
-    methods = list(dict.fromkeys(r['method'] for r in runs))
-    baseline = (summarize(runs, 'baseline')['mean']
-                if 'baseline' in methods else None)
+    summary = report['summary']
+    methods = list(summary['methods'])
     lines = [
-        f'Teacher: {teacher:.1f} mAP. Mean over seeds (± sample std); '
-        'mAP and AP in %.', '',
-        '| method | seeds | mAP | ± | AP50 | AP_s | AP_m | AP_l | '
-        'Δ vs student | gap closed |', '|' + '---|' * 10
+        f'Teacher: {report["teacher_bbox_mAP"]:.2f} mAP on the '
+        f'`{report["setting"]["split"]}` split. Mean over seeds (sample '
+        'std); mAP and AP in %.'
     ]
+    if report['setting']['split'] == 'val' and targets(report):
+        lines += ['', 'Targets of the setting:', ''] + targets(report)
+    for index, (title, baseline) in enumerate(GROUPS):
+        members = [m for m in methods if group_of(m) == index]
+        if not members:
+            continue
+        lines += ['', f'**{title}**', '']
+        lines += method_table(report, members, baseline)
+    if summary['differences']:
+        lines += ['', 'Differences of means with their 95 % confidence '
+                  'intervals (Welch t):', '',
+                  '| method | vs | n | difference [95 % CI] |',
+                  '|---|---|---|---|']
+        for diff in summary['differences']:
+            lines.append(f'| {diff["method"]} | {diff["reference"]} | '
+                         f'{diff["n_a"]} vs {diff["n_b"]} | '
+                         f'{interval(diff)} |')
+    seeds = sorted({r['seed'] for r in report['runs']})
+    lines += ['', 'Per seed (mAP):', '',
+              '| method | ' + ' | '.join(f'seed {s}' for s in seeds) + ' |',
+              '|---|' + '---|' * len(seeds)]
     for method in methods:
-        s = summarize(runs, method)
-        delta = gain = ''
-        if baseline is not None:
-            delta = f'{s["mean"] - baseline:+.1f}'
-            gap = teacher - baseline
-            gain = (f'{100 * (s["mean"] - baseline) / gap:.0f}%'
-                    if gap > 0 else 'n/a')
-        spread = f'{s["std"]:.1f}' if s['n'] > 1 else '-'
-        lines.append(
-            f'| {method} | {s["n"]} | {s["mean"]:.1f} | {spread} | '
-            f'{s["bbox_mAP_50"]:.1f} | {s["bbox_mAP_s"]:.1f} | '
-            f'{s["bbox_mAP_m"]:.1f} | {s["bbox_mAP_l"]:.1f} | {delta} | '
-            f'{gain} |')
-    lines += ['', 'Per seed (mAP):', '', '| method | ' + ' | '.join(
-        f'seed {s}' for s in report['setting']['seeds']) + ' |',
-              '|---|' + '---|' * len(report['setting']['seeds'])]
-    for method in methods:
-        by_seed = {r['seed']: r['bbox_mAP'] for r in runs
+        by_seed = {r['seed']: r['bbox_mAP'] for r in report['runs']
                    if r['method'] == method}
         lines.append(f'| {method} | ' + ' | '.join(
-            f'{by_seed[s]:.1f}' if s in by_seed else '-'
-            for s in report['setting']['seeds']) + ' |')
+            f'{by_seed[s]:.1f}' if s in by_seed else '-' for s in seeds) +
+            ' |')
     return '\n'.join(lines) + '\n'
 
 
 def plot(report: dict, path: str) -> None:
-    """``accuracy.png``: every seed's mAP per method, mean and std.
+    """``accuracy.png``: every seed's mAP per method (dots), mean and std.
 
     Args:
         report: ``accuracy.json``'s content.
@@ -79,20 +144,22 @@ def plot(report: dict, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    runs = report['runs']
-    methods = list(dict.fromkeys(r['method'] for r in runs))
-    fig, ax = plt.subplots(figsize=(1.1 * len(methods) + 2, 4))
+    summary: Dict[str, dict] = report['summary']['methods']
+    methods = list(summary)
+    fig, ax = plt.subplots(figsize=(0.9 * len(methods) + 2, 4))
     for i, method in enumerate(methods):
-        values = [r['bbox_mAP'] for r in runs if r['method'] == method]
-        ax.scatter([i] * len(values), values, color='tab:blue', s=18)
-        ax.errorbar(i, statistics.mean(values),
-                    yerr=statistics.stdev(values) if len(values) > 1 else 0,
+        values = [r['bbox_mAP'] for r in report['runs']
+                  if r['method'] == method]
+        ax.scatter([i] * len(values), values, color='tab:blue', s=14,
+                   alpha=0.7)
+        ax.errorbar(i, summary[method]['mean'], yerr=summary[method]['std'],
                     fmt='_', color='black', markersize=18, capsize=4)
     ax.axhline(report['teacher_bbox_mAP'], color='tab:green', ls='--',
                label='teacher')
-    ax.set_xticks(range(len(methods)), methods, rotation=30, ha='right')
+    ax.set_xticks(range(len(methods)), methods, rotation=35, ha='right')
     ax.set_ylabel('bbox mAP (%)')
-    ax.set_title('Mini setting: student mAP per method (dots: seeds)')
+    ax.set_title(f'Mini setting ({report["setting"]["split"]}): student mAP '
+                 'per method (dots: seeds)')
     ax.legend(loc='lower right')
     fig.tight_layout()
     fig.savefig(path, dpi=120)

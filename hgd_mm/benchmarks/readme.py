@@ -31,6 +31,10 @@ def accuracy_table(path: str, parent_level: int) -> str:
     return accuracy_report.markdown(load(path))
 
 
+def tuning_table(path: str, parent_level: int) -> str:
+    return accuracy_report.markdown(load(path))
+
+
 def speed_table(path: str, parent_level: int) -> str:
     report = load(path)
     return speed_report.format_markdown(report['setting'], report['runs'],
@@ -45,6 +49,7 @@ def demo_section(path: str, parent_level: int) -> str:
 #: Section name -> renderer(JSON path, level of the enclosing heading).
 SECTIONS: Dict[str, Callable[[str, int], str]] = {
     'accuracy': accuracy_table,
+    'tuning': tuning_table,
     'speed': speed_table,
     'demo': demo_section,
 }

@@ -2,7 +2,7 @@ from .atomic_checkpoint import (AtomicCheckpointHook, AtomicLocalBackend,
                                 CheckpointWriteError, atomic_torch_save,
                                 use_atomic_checkpoints)
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
-from .input_check import check_teacher_inputs
+from .input_check import check_pretrained_checkpoints, check_teacher_inputs
 from .resume import ResumeError, resolve_resume_checkpoint
 from .teacher_checkpoint import (TeacherCheckpointError,
                                  load_teacher_checkpoint)
@@ -10,6 +10,7 @@ from .teacher_checkpoint import (TeacherCheckpointError,
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'CPUAmpOptimWrapper',
     'CheckpointWriteError', 'ResumeError', 'TeacherCheckpointError',
-    'atomic_torch_save', 'check_teacher_inputs', 'load_teacher_checkpoint',
+    'atomic_torch_save', 'check_pretrained_checkpoints',
+    'check_teacher_inputs', 'load_teacher_checkpoint',
     'resolve_resume_checkpoint', 'use_atomic_checkpoints'
 ]

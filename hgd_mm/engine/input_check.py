@@ -8,6 +8,7 @@ the distillation config with the teacher's own config (``cfg_path``) before
 training; ``tools/train.py`` calls it. The input normalisation is also
 checked when the model is built (``HGDDistiller``).
 """
+import os.path as osp
 import warnings
 from typing import Any, List, Optional
 
@@ -63,3 +64,40 @@ def check_teacher_inputs(cfg: Config) -> List[str]:
     for problem in problems:
         warnings.warn(f'HGD input check: {problem}')
     return problems
+
+
+def missing_pretrained_checkpoints(model: Any) -> List[str]:
+    """Local ``Pretrained`` init checkpoints a model config names that do
+    not exist (URLs and ``open-mmlab://`` names are not checked)."""
+    missing = []
+    if isinstance(model, dict):
+        init = model.get('init_cfg')
+        if (isinstance(init, dict) and init.get('type') == 'Pretrained'
+                and isinstance(init.get('checkpoint'), str)
+                and '://' not in init['checkpoint']
+                and not osp.exists(init['checkpoint'])):
+            missing.append(init['checkpoint'])
+        for value in model.values():
+            missing += missing_pretrained_checkpoints(value)
+    elif isinstance(model, (list, tuple)):
+        for value in model:
+            missing += missing_pretrained_checkpoints(value)
+    return missing
+
+
+def check_pretrained_checkpoints(cfg: Config, config_path: str) -> None:
+    """Stop before building anything when a backbone's pre-trained weights
+    are missing, and say how to make them (the mini configs' backbones are
+    pre-trained on the mini data, not downloaded)."""
+    model = dict(cfg.get('model') or {})
+    if model.get('teacher_ckpt'):  # the teacher's weights come from there
+        model.pop('teacher', None)
+    missing = sorted(set(missing_pretrained_checkpoints(model)))
+    if missing:
+        raise FileNotFoundError(
+            f'{config_path} starts from pre-trained weights that do not '
+            f'exist: {", ".join(missing)}. For the mini configs make them '
+            f'with `python tools/misc/pretrain_mini_backbone.py '
+            f'{config_path}` (or `make demo`, which also trains the '
+            f'teacher); set HGD_MINI_PRETRAINED if they are elsewhere. For '
+            f'other configs, fix init_cfg.checkpoint.')

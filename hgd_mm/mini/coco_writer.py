@@ -17,7 +17,9 @@ from .compose import generate_image
 from .params import MiniDatasetParams
 from .sizes import SIZE_BUCKETS, coco_size_bucket
 
-__all__ = ['GENERATOR_VERSION', 'write_split', 'split_stats']
+__all__ = [
+    'GENERATOR_VERSION', 'write_split', 'split_stats', 'foreground_fraction'
+]
 
 GENERATOR_VERSION = 1
 
@@ -36,8 +38,9 @@ def write_split(out_dir: str, split: str, split_code: int, num_images: int,
 
     Args:
         out_dir: the dataset folder (``annotations/`` must exist).
-        split: ``train`` or ``val``: the image folder and file names.
-        split_code: the split's seed component (0 train, 1 val).
+        split: ``train``, ``val`` or ``tune``: the image folder and file
+            names.
+        split_code: the split's seed component (0 train, 1 val, 2 tune).
         num_images: images in this split.
         params: the dataset parameters.
     """
@@ -91,9 +94,43 @@ def write_split(out_dir: str, split: str, split_code: int, num_images: int,
     return ann_file, img_dir, split_stats(coco, params.classes)
 
 
+def foreground_fraction(coco: dict, stride: int = 8) -> float:
+    """Mean over images of the fraction of feature-map cells (of the given
+    stride) whose centre lies inside a ground-truth box.
+
+    This is how much of a detector's stride-``stride`` map a foreground /
+    background mechanism sees as foreground. The images of one split share
+    their size.
+
+    Args:
+        coco: one split's COCO dict.
+        stride: the feature map's stride in pixels (8: FPN's P3).
+    """
+    images = coco['images']
+    if not images:
+        return 0.0
+    sizes = {(img['height'], img['width']) for img in images}
+    if len(sizes) != 1:
+        raise ValueError(f'foreground_fraction needs images of one size, got '
+                         f'{sorted(sizes)}')
+    (height, width), = sizes
+    ys = (np.arange(-(-height // stride)) + 0.5) * stride
+    xs = (np.arange(-(-width // stride)) + 0.5) * stride
+    cy, cx = (grid.ravel() for grid in np.meshgrid(ys, xs, indexing='ij'))
+    covered = np.zeros((len(images), cy.size), bool)
+    if coco['annotations']:
+        row = {img['id']: i for i, img in enumerate(images)}
+        rows = np.array([row[a['image_id']] for a in coco['annotations']])
+        x, y, w, h = np.array([a['bbox'] for a in coco['annotations']],
+                              float).T[:, :, None]
+        inside = (cx >= x) & (cx <= x + w) & (cy >= y) & (cy <= y + h)
+        np.logical_or.at(covered, rows, inside)
+    return float(covered.mean(axis=1).mean())
+
+
 def split_stats(coco: dict, classes: Sequence[str]) -> dict:
     """Images, instances, empty images, instances per class and per COCO
-    size bucket of one split's COCO dict."""
+    size bucket, and :func:`foreground_fraction` of one split's COCO dict."""
     per_class = {name: 0 for name in classes}
     per_bucket = {b: 0 for b in SIZE_BUCKETS}
     for ann in coco['annotations']:
@@ -105,4 +142,5 @@ def split_stats(coco: dict, classes: Sequence[str]) -> dict:
         instances=len(coco['annotations']),
         empty_images=len(coco['images']) - len(with_ann),
         per_class=per_class,
-        per_bucket=per_bucket)
+        per_bucket=per_bucket,
+        foreground_fraction=round(foreground_fraction(coco), 4))

@@ -3,9 +3,11 @@
 Output (ready for ``mmdet.datasets.CocoDataset``)::
 
     OUT_DIR/annotations/instances_train.json   COCO json, bbox = [x, y, w, h]
-    OUT_DIR/annotations/instances_val.json
+    OUT_DIR/annotations/instances_val.json     the reported split
+    OUT_DIR/annotations/instances_tune.json    the tuning split
     OUT_DIR/train/000001.png ...        (``data_prefix=dict(img='train/')``)
     OUT_DIR/val/000001.png ...
+    OUT_DIR/tune/000001.png ...
     OUT_DIR/meta.json                          class names, seed, sizes, stats
 
 The same parameters give byte-identical json and pixel-identical images (PNG
@@ -24,7 +26,9 @@ from .sizes import SIZE_BUCKETS
 
 __all__ = ['make_mini_dataset', 'format_summary']
 
-SPLITS = ('train', 'val')
+#: The splits and their seed component (their order): ``tune`` has its own
+#: random stream, so choosing hyper-parameters on it never looks at ``val``.
+SPLITS = ('train', 'val', 'tune')
 #: What ``meta.json`` names as its maker (the command users run).
 GENERATOR = 'hgd-mm tools/misc/make_mini_dataset.py'
 
@@ -51,9 +55,10 @@ def make_mini_dataset(out_dir: str,
     """Write the dataset to ``out_dir`` and return paths and statistics.
 
     Returns a dict with ``out_dir``, ``classes``, ``meta_file``, per split
-    (``train``/``val``) a dict with ``ann_file``, ``img_dir``, ``data_prefix``
+    (``train``/``val``/``tune``) a dict with ``ann_file``, ``img_dir``, ``data_prefix``
     (relative, for mmdet) and ``stats`` (``images``, ``instances``,
-    ``empty_images``, ``per_class``, ``per_bucket``), and ``seconds``.
+    ``empty_images``, ``per_class``, ``per_bucket``,
+    ``foreground_fraction``), and ``seconds``.
 
     Args:
         out_dir: the dataset folder (created if missing).
@@ -77,6 +82,7 @@ def make_mini_dataset(out_dir: str,
         img_size=params.img_size,
         num_train=params.num_train,
         num_val=params.num_val,
+        num_tune=params.num_tune,
         img_format=params.img_format,
         jpeg_quality=params.jpeg_quality
         if params.img_format == 'jpg' else None,
@@ -85,7 +91,7 @@ def make_mini_dataset(out_dir: str,
                      for b, r in params.side_ranges().items()},
         params=params.image_params(),
         splits={})
-    sizes = (params.num_train, params.num_val)
+    sizes = (params.num_train, params.num_val, params.num_tune)
     for code, (split, num_images) in enumerate(zip(SPLITS, sizes)):
         ann_file, img_dir, stats = write_split(out_dir, split, code,
                                                num_images, params)
@@ -141,4 +147,7 @@ def format_summary(result: dict) -> str:
     lines += [row('  ' + c, 'per_class', c) for c in classes]
     lines.append('per COCO size bucket:')
     lines += [row('  ' + b, 'per_bucket', b) for b in SIZE_BUCKETS]
+    lines.append(f'{"foreground":<{width}}' + ''.join(
+        f"{result[split]['stats']['foreground_fraction']:>14.3f}"
+        for split in SPLITS) + '  (of stride-8 cells, mean per image)')
     return '\n'.join(lines)

@@ -8,16 +8,28 @@ import os.path as osp
 
 __all__ = [
     'REPO', 'MINI_CONFIGS', 'TEACHER_CFG', 'STUDENT_CFG', 'HGD_CFG',
-    'TRAIN_TOOL', 'DATA_ROOT', 'QUICK_DATA_ROOT', 'RESULTS'
+    'NARROW_STUDENT_CFG', 'NARROW_HGD_CFG', 'TRAIN_TOOL', 'TEST_TOOL',
+    'DATA_ROOT', 'QUICK_DATA_ROOT', 'PRETRAINED_ROOT',
+    'QUICK_PRETRAINED_ROOT', 'RESULTS'
 ]
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MINI_CONFIGS = osp.join(REPO, 'configs', 'mini')
 TEACHER_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18_fpn64_mini.py')
-STUDENT_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18-w16_fpn16_mini.py')
+# The main pair: the student's FPN is as wide as the teacher's.
+STUDENT_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18-w16_fpn64_mini.py')
 HGD_CFG = osp.join(MINI_CONFIGS, 'hgd_retina_r18_retina_r18-w16_mini.py')
+# The heterogeneous pair: a narrower student FPN (connectors matter).
+NARROW_STUDENT_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18-w16_fpn16_mini.py')
+NARROW_HGD_CFG = osp.join(MINI_CONFIGS, 'heterogeneous',
+                          'hgd_retina_r18_retina_r18-w16-fpn16_mini.py')
 TRAIN_TOOL = osp.join(REPO, 'tools', 'train.py')
+TEST_TOOL = osp.join(REPO, 'tools', 'test.py')
 DATA_ROOT = osp.join(REPO, 'data', 'mini_coco')
 # --quick must never overwrite a full data set at the default root.
 QUICK_DATA_ROOT = osp.join(REPO, 'data', 'mini_coco_quick')
+# Pre-trained backbones (the configs read HGD_MINI_PRETRAINED; this default
+# is theirs), and the tiny ones of --quick runs.
+PRETRAINED_ROOT = osp.join(REPO, 'work_dirs', 'mini_pretrained')
+QUICK_PRETRAINED_ROOT = osp.join(REPO, 'work_dirs', 'mini_pretrained_quick')
 RESULTS = osp.join(REPO, 'docs', 'results')

@@ -3,13 +3,15 @@ benchmarks.
 
 Each training run goes through ``tools/train.py`` in a subprocess (exactly
 what a user runs), with its mmengine progress lines passed through; metrics
-and timings are read back from the run's own mmengine logs. The teacher is
-trained once and cached, keyed by its config, the data and the options.
+and timings are read back from the run's own mmengine logs. The backbones
+are pre-trained once (:mod:`hgd_mm.mini.pretrain`) and the teacher trained
+once, each cached under a key of everything it depends on.
 """
 import glob
 import hashlib
 import json
 import os
+import re
 import os.path as osp
 import shutil
 import statistics
@@ -22,17 +24,21 @@ from typing import Any, Dict, Iterable, List, Optional
 from ..training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
-from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TRAIN_TOOL
+from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
+from .pretrain import PretrainSettings, pretrain_configs
 
 __all__ = [
-    'METRICS', 'QUICK_DATA', 'QUICK_OPTIONS', 'ensure_mini_data', 'train',
+    'METRICS', 'QUICK_DATA', 'QUICK_OPTIONS', 'QUICK_PRETRAIN',
+    'ensure_mini_data', 'ensure_pretrained_backbones', 'train', 'evaluate',
     'teacher_run', 'read_run', 'complexity', 'distill_options'
 ]
 
 METRICS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_s', 'bbox_mAP_m',
            'bbox_mAP_l')
 #: ``--quick`` runs (for the tests): a tiny set ...
-QUICK_DATA = dict(num_train=16, num_val=8)
+QUICK_DATA = dict(num_train=16, num_val=8, num_tune=8)
+#: ... tiny pre-training ...
+QUICK_PRETRAIN = dict(num_images=16, num_val_images=4, epochs=1)
 #: ... and one short epoch; a few iterations score below mmdet's 0.05
 #: threshold, so every box is kept.
 QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
@@ -47,8 +53,7 @@ def recorded_value(meta: dict, name: str) -> Any:
 
 def ensure_mini_data(root: str, **overrides: Any) -> str:
     """Make the mini dataset at ``root`` unless one made with the same
-    ``overrides`` is there (fields not overridden are not compared, so an
-    existing set of any size can be reused by passing none).
+    parameters (the defaults, with ``overrides``) is there.
 
     Args:
         root: the dataset folder.
@@ -61,7 +66,8 @@ def ensure_mini_data(root: str, **overrides: Any) -> str:
         with open(meta_file) as f:
             meta = json.load(f)
         wanted = {spec.name: getattr(params, spec.name)
-                  for spec in fields(params) if spec.name in overrides}
+                  for spec in fields(params)
+                  if spec.name not in ('jpeg_quality', )}
         if all(recorded_value(meta, name) == (
                 list(value) if isinstance(value, tuple) else value)
                for name, value in wanted.items()):
@@ -85,7 +91,8 @@ def train(config: str,
           label: str = '',
           data_root: Optional[str] = None,
           quiet: bool = False,
-          threads: Optional[int] = None) -> dict:
+          threads: Optional[int] = None,
+          env: Optional[Dict[str, str]] = None) -> dict:
     """Train through tools/train.py; return metrics and timing of the run.
 
     Args:
@@ -99,19 +106,16 @@ def train(config: str,
         threads: caps torch's intra-op threads (OMP_NUM_THREADS), for
             running several trainings side by side without oversubscribing
             the cores.
+        env: more environment variables of the run (e.g.
+            ``HGD_MINI_EVAL_SPLIT``).
     """
     os.makedirs(work_dir, exist_ok=True)
     args = [sys.executable, TRAIN_TOOL, config, '--work-dir', work_dir]
     if options:
         args += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
-    env = dict(os.environ)
-    if data_root:
-        env['HGD_MINI_DATA'] = data_root.rstrip('/') + '/'
-    env.setdefault('PYTHONWARNINGS', 'ignore')
-    if threads:
-        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     start = time.time()
-    process = subprocess.Popen(args, cwd=REPO, env=env,
+    process = subprocess.Popen(args, cwd=REPO,
+                               env=run_env(data_root, threads, env),
                                stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     tail: List[str] = []
@@ -134,7 +138,77 @@ def train(config: str,
     return result
 
 
-def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
+def run_env(data_root: Optional[str], threads: Optional[int],
+            extra: Optional[Dict[str, str]]) -> Dict[str, str]:
+    """The environment of a training or test subprocess."""
+    env = dict(os.environ)
+    if data_root:
+        env['HGD_MINI_DATA'] = data_root.rstrip('/') + '/'
+    env.setdefault('PYTHONWARNINGS', 'ignore')
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env.update(extra or {})
+    return env
+
+
+def evaluate(config: str,
+             checkpoint: str,
+             work_dir: str,
+             data_root: Optional[str] = None,
+             env: Optional[Dict[str, str]] = None,
+             options: Optional[Dict[str, object]] = None) -> Dict[str, float]:
+    """Evaluate a checkpoint through tools/test.py; return its COCO
+    metrics in %.
+
+    Args:
+        config: the config file.
+        checkpoint: the checkpoint to evaluate.
+        work_dir: the test's work dir.
+        data_root: the mini dataset; the configs' default when None.
+        env: more environment variables (e.g. ``HGD_MINI_EVAL_SPLIT``).
+        options: ``--cfg-options`` as a dict.
+    """
+    args = [sys.executable, TEST_TOOL, config, checkpoint, '--work-dir',
+            work_dir]
+    if options:
+        args += ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+    result = subprocess.run(
+        args, cwd=REPO, env=run_env(data_root, None, env),
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f'testing {checkpoint} failed:\n' +
+                           result.stdout[-3000:] + result.stderr[-3000:])
+    metrics = {}
+    for key in METRICS:
+        match = re.search(rf'coco/{key}: ([0-9.]+)', result.stdout)
+        if match is None:
+            raise RuntimeError(f'tools/test.py logged no coco/{key} for '
+                               f'{checkpoint}:\n{result.stdout[-3000:]}')
+        metrics[key] = float(match.group(1)) * 100
+    return metrics
+
+
+def ensure_pretrained_backbones(configs: Iterable[str], root: str,
+                                quick: bool = False) -> Dict[str, dict]:
+    """Pre-train (or reuse) the backbones of ``configs`` under ``root``.
+
+    Sets ``HGD_MINI_PRETRAINED`` for this process and the runs it starts,
+    so that every config reads its backbone from ``root``.
+
+    Args:
+        configs: plain detector configs whose backbones are pre-trained.
+        root: the folder of the pre-trained backbones.
+        quick: tiny pre-training (:data:`QUICK_PRETRAIN`), for the tests.
+    """
+    os.environ['HGD_MINI_PRETRAINED'] = root.rstrip('/') + '/'
+    settings = PretrainSettings(**(QUICK_PRETRAIN if quick else {}))
+    return pretrain_configs(list(configs), MiniDatasetParams(), settings)
+
+
+def teacher_run(work_root: str,
+                data_root: str,
+                options: dict,
+                pretrained: Optional[Dict[str, dict]] = None) -> dict:
     """Train the mini teacher into ``work_root/teacher``, or reuse it when the
     teacher config, the data and the options are unchanged.
 
@@ -142,6 +216,9 @@ def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
         work_root: holds the ``teacher`` work dir and its cache.
         data_root: the mini dataset.
         options: ``--cfg-options`` of the teacher run.
+        pretrained: the pre-trained backbones' records
+            (:func:`ensure_pretrained_backbones`); their keys are part of
+            the teacher's.
     """
     work_dir = osp.join(work_root, 'teacher')
     cache = osp.join(work_dir, 'teacher.json')
@@ -150,7 +227,8 @@ def teacher_run(work_root: str, data_root: str, options: dict) -> dict:
         osp.join(MINI_CONFIGS, '_base_', 'models', 'mini_retinanets.py'),
         osp.join(MINI_CONFIGS, '_base_', 'schedule_mini.py'),
         osp.join(data_root, 'meta.json')
-    ]) + json.dumps(options, sort_keys=True)
+    ]) + json.dumps(options, sort_keys=True) + ''.join(
+        sorted(r['key'] for r in (pretrained or {}).values()))
     if osp.exists(cache):
         with open(cache) as f:
             cached = json.load(f)

@@ -1,7 +1,8 @@
 import pytest
 from mmengine.config import Config
 
-from hgd_mm.engine import check_teacher_inputs
+from hgd_mm.engine import check_pretrained_checkpoints, check_teacher_inputs
+from helpers import MINI
 
 
 def distill_cfg(scale):
@@ -29,3 +30,19 @@ def test_same_scale_is_quiet(recwarn):
 def test_inline_teacher_is_not_checked():
     cfg = Config(dict(model=dict(teacher=dict(type='RetinaNet'))))
     assert check_teacher_inputs(cfg) == []
+
+
+def test_missing_pretrained_backbone_names_the_file_and_the_command(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv('HGD_MINI_PRETRAINED', str(tmp_path) + '/')
+    config = f'{MINI}/hgd_retina_r18_retina_r18-w16_mini.py'
+    cfg = Config.fromfile(config)
+    with pytest.raises(FileNotFoundError) as error:
+        check_pretrained_checkpoints(cfg, config)
+    message = str(error.value)
+    # the student's backbone; the teacher's weights come from teacher_ckpt
+    assert f'{tmp_path}/resnet18-w16.pth' in message
+    assert 'resnet18-w64' not in message
+    assert 'tools/misc/pretrain_mini_backbone.py' in message
+    (tmp_path / 'resnet18-w16.pth').write_bytes(b'')
+    check_pretrained_checkpoints(cfg, config)  # present: nothing to say

@@ -14,7 +14,7 @@ import pytest
 from hgd_mm import mini
 from hgd_mm.mini import MiniDatasetParams
 
-SMALL = dict(num_train=40, num_val=10, img_size=128)
+SMALL = dict(num_train=40, num_val=10, num_tune=10, img_size=128)
 
 
 def params(**fields):
@@ -48,8 +48,8 @@ def coco_of(result, split='train'):
 
 
 def annotations(result):
-    return coco_of(result, 'train')['annotations'] + coco_of(
-        result, 'val')['annotations']
+    return [a for split in ('train', 'val', 'tune')
+            for a in coco_of(result, split)['annotations']]
 
 
 # --- layout and determinism ------------------------------------------------
@@ -57,7 +57,7 @@ def annotations(result):
 
 def test_layout_meta_and_return_value(made):
     out = Path(made['out_dir'])
-    for split, n in (('train', 40), ('val', 10)):
+    for split, n in (('train', 40), ('val', 10), ('tune', 10)):
         coco = coco_of(made, split)
         assert made[split]['ann_file'] == str(
             out / 'annotations' / f'instances_{split}.json')
@@ -71,7 +71,7 @@ def test_layout_meta_and_return_value(made):
     meta = load_json(out / 'meta.json')
     assert meta['classes'] == list(mini.DEFAULT_CLASSES) == made['classes']
     assert (meta['seed'], meta['img_size'], meta['num_train'],
-            meta['num_val']) == (0, 128, 40, 10)
+            meta['num_val'], meta['num_tune']) == (0, 128, 40, 10, 10)
     assert meta['splits']['val']['instances'] == len(
         coco_of(made, 'val')['annotations'])
     assert len(mini.DEFAULT_CLASSES) == 6
@@ -205,15 +205,76 @@ def test_mmdet_coco_dataset_loads_it(made):
 # --- content -----------------------------------------------------------------
 
 
-def test_all_coco_size_buckets_roughly_40_40_20(made):
+def test_all_coco_size_buckets_roughly_50_45_5(made):
     buckets = Counter(
         mini.coco_size_bucket(a['area']) for a in annotations(made))
     total = sum(buckets.values())
     assert total > 150
     frac = {b: buckets[b] / total for b in ('small', 'medium', 'large')}
-    assert abs(frac['small'] - 0.4) < 0.1, frac
-    assert abs(frac['medium'] - 0.4) < 0.1, frac
-    assert abs(frac['large'] - 0.2) < 0.08, frac
+    assert abs(frac['small'] - 0.5) < 0.1, frac
+    assert abs(frac['medium'] - 0.45) < 0.1, frac
+    assert 0 < frac['large'] < 0.1, frac
+
+
+def test_tune_split_is_its_own_images(made):
+    val = cv2.imread(osp.join(made['out_dir'], 'val', '000001.png'))
+    tune = cv2.imread(osp.join(made['out_dir'], 'tune', '000001.png'))
+    assert val.shape == tune.shape and np.abs(
+        val.astype(int) - tune).mean() > 10
+
+
+def foreground_fraction_by_loops(coco: dict, stride: int) -> float:
+    """The slow, obvious reference: every cell of every image, every box."""
+    fractions = []
+    for img in coco['images']:
+        boxes = [a['bbox'] for a in coco['annotations']
+                 if a['image_id'] == img['id']]
+        rows, cols = -(-img['height'] // stride), -(-img['width'] // stride)
+        inside = 0
+        for row in range(rows):
+            for col in range(cols):
+                cx, cy = (col + 0.5) * stride, (row + 0.5) * stride
+                inside += any(x <= cx <= x + w and y <= cy <= y + h
+                              for x, y, w, h in boxes)
+        fractions.append(inside / (rows * cols))
+    return sum(fractions) / len(fractions)
+
+
+@pytest.mark.parametrize('split', ['train', 'val'])
+def test_foreground_fraction_equals_a_loop_reference(made, split):
+    coco = coco_of(made, split)
+    for stride in (8, 32):
+        assert mini.foreground_fraction(coco, stride) == pytest.approx(
+            foreground_fraction_by_loops(coco, stride), abs=1e-12)
+    recorded = load_json(osp.join(made['out_dir'], 'meta.json'))
+    assert recorded['splits'][split]['foreground_fraction'] == round(
+        foreground_fraction_by_loops(coco, 8), 4)
+
+
+def test_foreground_fraction_of_hand_made_boxes():
+    # 16x16 image, stride 8: 4 cells centred at 4 and 12; one box covers
+    # the top-left centre only, the empty image none.
+    coco = dict(images=[dict(id=1, height=16, width=16),
+                        dict(id=2, height=16, width=16)],
+                annotations=[dict(image_id=1, bbox=[0, 0, 6, 6])])
+    assert mini.foreground_fraction(coco, 8) == (1 / 4 + 0) / 2
+
+
+def test_background_is_the_majority_with_the_defaults():
+    # What the benchmark needs: at most 0.35 of the stride-8 cells inside a
+    # box (the former defaults gave about 0.5).
+    defaults = MiniDatasetParams()
+    images, annotations_ = [], []
+    for index in range(96):
+        rng = np.random.default_rng([defaults.seed, 0, index])
+        image, instances, _ = mini.generate_image(rng, defaults)
+        images.append(dict(id=index, height=image.shape[0],
+                           width=image.shape[1]))
+        annotations_ += [dict(image_id=index, bbox=i['bbox'])
+                         for i in instances]
+    fraction = mini.foreground_fraction(
+        dict(images=images, annotations=annotations_), 8)
+    assert 0.15 < fraction <= 0.35
 
 
 def test_classes_roughly_balanced(made):

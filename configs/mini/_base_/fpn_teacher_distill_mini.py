@@ -2,7 +2,7 @@
 # over the mini teacher and student. The MMRazor peers add their connectors,
 # losses and loss_forward_mappings to this ConfigurableDistiller with FPN
 # recorders; the HGD config replaces the distiller with its one line.
-_base_ = ['../retinanet_r18-w16_fpn16_mini.py']
+_base_ = ['../retinanet_r18-w16_fpn64_mini.py']
 model = dict(
     _delete_=True,
     _scope_='mmrazor',

@@ -1,8 +1,11 @@
 # The embedded mini dataset (tools/misc/make_mini_dataset.py), read by mmdet's
 # own CocoDataset and scored by CocoMetric. `make demo` writes it to
 # data/mini_coco/; set HGD_MINI_DATA to read it from elsewhere.
+# Validation scores the reported split, `val`; HGD_MINI_EVAL_SPLIT=tune scores
+# the tuning split instead (every hyper-parameter is chosen there).
 dataset_type = 'CocoDataset'
 data_root = '{{$HGD_MINI_DATA:data/mini_coco/}}'
+eval_split = '{{$HGD_MINI_EVAL_SPLIT:val}}'
 metainfo = dict(
     classes=('circle', 'square', 'triangle', 'cross', 'ring', 'star'),
     palette=[(220, 20, 60), (119, 11, 32), (0, 0, 142), (0, 0, 230),
@@ -51,8 +54,8 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        ann_file='annotations/instances_val.json',
-        data_prefix=dict(img='val/'),
+        ann_file=f'annotations/instances_{eval_split}.json',
+        data_prefix=dict(img=f'{eval_split}/'),
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
@@ -60,7 +63,7 @@ test_dataloader = val_dataloader
 
 val_evaluator = dict(
     type='CocoMetric',
-    ann_file=data_root + 'annotations/instances_val.json',
+    ann_file=f'{data_root}annotations/instances_{eval_split}.json',
     metric='bbox',
     format_only=False,
     backend_args=backend_args)

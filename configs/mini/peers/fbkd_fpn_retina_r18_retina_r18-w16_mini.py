@@ -1,8 +1,7 @@
 # MMRazor's FBKD (configs/distill/mmdet/fbkd) on the mini setting:
 # FBKDStudentConnector / FBKDTeacherConnector (reduction 4, dot_product) on
 # every FPN level, FBKDLoss with MMRazor's default weights.
-# Scaled to this setting: a 1x1 ConvModuleConnector first maps the 16-ch
-# student FPN to 64 ch; no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
+# Scaled to this setting (equally wide 64-ch FPNs): no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
 # by 8; our P3 is 20x20); all 5 levels (MMRazor: the first 4).
 _base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
@@ -10,13 +9,9 @@ model = dict(
     distiller=dict(
         connectors={
             **{
-                f's_fpn{i}': [
-                    dict(type='ConvModuleConnector', in_channel=16,
-                         out_channel=64, kernel_size=1, norm_cfg=None,
-                         act_cfg=None),
-                    dict(type='FBKDStudentConnector', in_channels=64,
-                         reduction=4, mode='dot_product', sub_sample=False)
-                ]
+                f's_fpn{i}': dict(type='FBKDStudentConnector', in_channels=64,
+                                  reduction=4, mode='dot_product',
+                                  sub_sample=False)
                 for i in range(levels)
             },
             **{

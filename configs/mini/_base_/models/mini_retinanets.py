@@ -1,11 +1,18 @@
-# The two detectors of the embedded mini setting, as variables so that the
-# plain configs and every distillation config use exactly the same models.
-#   teacher: RetinaNet, ResNet-18, 64-channel FPN P3-P7, 2 head convs
-#   student: the same detector at a quarter of the width (ResNet-18 with 16
-#            base channels, 16-channel FPN, 1 head conv): ~13x fewer FLOPs.
-# Both train from scratch (no pretrained weights: none are downloadable here).
+# The detectors of the embedded mini setting, as variables so that the plain
+# configs and every distillation config use exactly the same models.
+#   teacher:        RetinaNet, ResNet-18, 64-channel FPN P3-P7, 2 head convs
+#   student:        the same detector on a quarter-width backbone (ResNet-18
+#                   with 16 base channels); FPN and head as wide as the
+#                   teacher's, as on COCO (R101 -> R50 share 256-channel FPNs)
+#   student_narrow: the heterogeneous pair's student: quarter-width backbone,
+#                   16-channel FPN, 1 head conv (connectors matter here)
+# Every backbone starts from weights pre-trained on the mini data, as COCO
+# detectors start from ImageNet (hgd_mm/mini/pretrain.py; made by
+# `python tools/misc/pretrain_mini_backbone.py CONFIG`, or by `make demo` and
+# the benchmarks, under HGD_MINI_PRETRAINED, default work_dirs/mini_pretrained/).
 # Anchors start at 16 px (octave_base_scale=2) for the mini set's small objects.
 num_classes = 6
+pretrained_root = '{{$HGD_MINI_PRETRAINED:work_dirs/mini_pretrained/}}'
 
 
 def _retinanet(base_channels, fpn_channels, head_convs):
@@ -29,7 +36,9 @@ def _retinanet(base_channels, fpn_channels, head_convs):
             norm_cfg=dict(type='BN', requires_grad=True),
             norm_eval=False,
             style='pytorch',
-            init_cfg=None),
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint=f'{pretrained_root}resnet18-w{base_channels}.pth')),
         neck=dict(
             type='FPN',
             in_channels=[base_channels * 2**i for i in range(4)],
@@ -80,4 +89,5 @@ def _retinanet(base_channels, fpn_channels, head_convs):
 
 
 teacher = _retinanet(base_channels=64, fpn_channels=64, head_convs=2)
-student = _retinanet(base_channels=16, fpn_channels=16, head_convs=1)
+student = _retinanet(base_channels=16, fpn_channels=64, head_convs=2)
+student_narrow = _retinanet(base_channels=16, fpn_channels=16, head_convs=1)

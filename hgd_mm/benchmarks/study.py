@@ -1,0 +1,214 @@
+"""What the accuracy benchmark and the tuning study share: arms (a config
+plus options) trained at several seeds from the same pre-trained backbones
+and cached teacher, resumable run by run, and summarised with Welch
+intervals (:mod:`.statistics`).
+
+Each finished run is appended to ``WORK_DIR/runs.json`` at once, keyed by
+(arm, seed, split, teacher key): an interrupted study continues where it
+stopped, and runs of another setting are neither resumed nor reported.
+"""
+import json
+import os
+import os.path as osp
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..mini import runs as mini_runs
+from ..mini.paths import (DATA_ROOT, PRETRAINED_ROOT, QUICK_DATA_ROOT,
+                          QUICK_PRETRAINED_ROOT, STUDENT_CFG, TEACHER_CFG)
+from .statistics import describe, welch_interval
+
+__all__ = ['Arm', 'Setting', 'prepare', 'run_arms', 'summarize']
+
+#: Distillation runs evaluate the student only (the teacher is scored once),
+#: which halves the evaluation time of a run.
+STUDENT_ONLY_EVAL = {'val_cfg.type': 'ValLoop'}
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One trained variant: a config and its ``--cfg-options``.
+
+    Args:
+        name: the arm's name in runs and tables.
+        config: its config file.
+        options: ``--cfg-options`` on top of the study's.
+        distill: whether the config is a distillation algorithm (its
+            detector options go under ``model.architecture`` and it gets
+            the teacher checkpoint).
+    """
+    name: str
+    config: str
+    options: Dict[str, object] = field(default_factory=dict)
+    distill: bool = True
+
+
+@dataclass
+class Setting:
+    """Data, backbones and teacher every arm of a study shares."""
+    data_root: str
+    split: str
+    teacher: dict
+    teacher_split_metrics: Dict[str, float]
+    base_options: Dict[str, object]
+    quick: bool
+
+
+def prepare(split: str,
+            quick: bool,
+            data_root: Optional[str],
+            teacher_work_dir: str,
+            cfg_options: Sequence[str] = (),
+            jobs: int = 1) -> Setting:
+    """Make (or reuse) the data, the pre-trained backbones and the teacher,
+    and score the teacher on ``split``.
+
+    Args:
+        split: ``val`` (reported) or ``tune`` (for choosing).
+        quick: tiny data, pre-training and runs (for the tests).
+        data_root: the mini dataset; ``data/mini_coco(_quick)`` when None.
+        teacher_work_dir: where the teacher is cached (the demo's).
+        cfg_options: ``KEY=VALUE`` applied to every student run.
+        jobs: runs side by side (then one torch thread each).
+    """
+    if split not in ('val', 'tune'):
+        raise ValueError(f"split={split!r}: use 'val' or 'tune'")
+    if data_root is None:  # never let --quick replace the full set
+        data_root = QUICK_DATA_ROOT if quick else DATA_ROOT
+    mini_runs.ensure_mini_data(data_root,
+                               **(mini_runs.QUICK_DATA if quick else {}))
+    pretrained = mini_runs.ensure_pretrained_backbones(
+        [TEACHER_CFG, STUDENT_CFG],
+        QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT, quick=quick)
+    quick_options = dict(mini_runs.QUICK_OPTIONS if quick else {})
+    teacher = mini_runs.teacher_run(teacher_work_dir, data_root,
+                                    dict(quick_options,
+                                         **{'randomness.seed': 0}),
+                                    pretrained)
+    if split == 'val':
+        teacher_metrics = {k: teacher[k] for k in mini_runs.METRICS}
+    else:
+        teacher_metrics = mini_runs.evaluate(
+            TEACHER_CFG, teacher['checkpoint'],
+            osp.join(teacher_work_dir, 'teacher', f'test_{split}'),
+            data_root, env={'HGD_MINI_EVAL_SPLIT': split},
+            options={k: v for k, v in quick_options.items()
+                     if k.startswith('model.')})
+    base = dict(quick_options)
+    base.update(option.split('=', 1) for option in cfg_options)
+    return Setting(data_root, split, teacher, teacher_metrics, base, quick)
+
+
+def options_of(arm: Arm, setting: Setting, seed: int) -> Dict[str, object]:
+    """The ``--cfg-options`` of one run of ``arm``."""
+    options = dict(setting.base_options, **{'randomness.seed': seed})
+    if not arm.distill:
+        return dict(options, **arm.options)
+    options = mini_runs.distill_options(options)
+    options.update(STUDENT_ONLY_EVAL)
+    options['model.teacher_ckpt'] = setting.teacher['checkpoint']
+    return dict(options, **arm.options)
+
+
+def load_runs(path: str) -> List[dict]:
+    """The runs an earlier invocation finished (none if it never ran)."""
+    if not osp.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
+             work_dir: str, jobs: int = 1,
+             report_only: bool = False) -> List[dict]:
+    """Train every (arm, seed) of ``plan`` not done yet; return the runs of
+    the plan (done before or now), in plan order.
+
+    Args:
+        plan: (arm, seed) pairs.
+        setting: what :func:`prepare` returned.
+        work_dir: holds one work dir per run and ``runs.json``.
+        jobs: runs side by side, one torch thread each.
+        report_only: train nothing, return what is done.
+    """
+    os.makedirs(work_dir, exist_ok=True)
+    runs_file = osp.join(work_dir, 'runs.json')
+    stored = load_runs(runs_file)
+    key = setting.teacher['key']
+
+    def done(arm: Arm, seed: int) -> Optional[dict]:
+        for run in stored:
+            if (run['method'], run['seed'], run.get('split'),
+                    run.get('teacher_key')) == (arm.name, seed,
+                                                setting.split, key):
+                return run
+        return None
+
+    stale = [r for r in stored if r.get('teacher_key') != key]
+    if stale:
+        print(f'[study] ignoring {len(stale)} runs of {runs_file} made with '
+              f'another teacher or setting', flush=True)
+    todo = [(i, arm, seed) for i, (arm, seed) in enumerate(plan, 1)
+            if done(arm, seed) is None]
+    if report_only:
+        todo = []
+    lock = threading.Lock()
+
+    def run_one(item) -> None:
+        index, arm, seed = item
+        label = f'{arm.name} s{seed}'
+        print(f'[study {index}/{len(plan)}] {label} ({setting.split})',
+              flush=True)
+        result = mini_runs.train(
+            arm.config,
+            osp.join(work_dir, f'{arm.name}_{setting.split}_seed{seed}'),
+            options_of(arm, setting, seed), label=label,
+            data_root=setting.data_root, quiet=True,
+            threads=1 if jobs > 1 else None,
+            env={'HGD_MINI_EVAL_SPLIT': setting.split})
+        with lock:
+            stored.append(dict(method=arm.name, seed=seed,
+                               split=setting.split,
+                               **{k: result[k] for k in mini_runs.METRICS},
+                               s_per_iter=result['s_per_iter'],
+                               teacher_key=key))
+            with open(runs_file, 'w') as f:
+                json.dump(stored, f, indent=1)
+        print(f'[study {index}/{len(plan)}] {label}: mAP '
+              f'{result["bbox_mAP"]:.1f}', flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(run_one, todo))
+    runs = [done(arm, seed) for arm, seed in plan]
+    return [{k: v for k, v in run.items() if k != 'teacher_key'}
+            for run in runs if run is not None]
+
+
+def summarize(runs: List[dict],
+              comparisons: Sequence[Tuple[str, str]]) -> dict:
+    """Per method ``n``, ``mean``, ``std`` of mAP (and the mean of every
+    metric); per comparison (a, b) the difference a - b with its 95 %
+    Welch interval.
+
+    Args:
+        runs: the study's runs.
+        comparisons: (method, reference) pairs; pairs with a method
+            without runs are left out.
+    """
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    scores = {m: [r['bbox_mAP'] for r in runs if r['method'] == m]
+              for m in methods}
+    per_method = {}
+    for method in methods:
+        mine = [r for r in runs if r['method'] == method]
+        per_method[method] = dict(
+            describe(scores[method]),
+            **{k: sum(r[k] for r in mine) / len(mine)
+               for k in mini_runs.METRICS if k != 'bbox_mAP'})
+    differences = [
+        dict(method=a, reference=b, **welch_interval(scores[a], scores[b]))
+        for a, b in comparisons if a in scores and b in scores
+    ]
+    return dict(methods=per_method, differences=differences)

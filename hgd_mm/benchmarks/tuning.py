@@ -1,0 +1,93 @@
+"""The tuning study (``tools/benchmarks/tuning.py``): HGD's hyper-parameters
+chosen on the ``tune`` split, never on ``val``.
+
+Each candidate is an arm (a config plus ``--cfg-options``) trained at the
+given seeds from the same backbones and teacher as the accuracy benchmark,
+and scored on the tuning split (its own random stream of images, see
+:class:`hgd_mm.mini.MiniDatasetParams`). Writes ``tuning.json`` (setting,
+teacher, runs, summary with every candidate's difference to the plain
+student and to HGD as shipped, 95 % Welch intervals) and ``tuning.md``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from ..mini.paths import HGD_CFG, REPO, RESULTS, STUDENT_CFG, TEACHER_CFG
+from . import study
+from .accuracy_report import markdown
+
+__all__ = ['CANDIDATES', 'parse_args', 'main']
+
+HGD = 'model.distiller.'
+#: Candidates of the study: HGD as shipped, its total weight and its stages.
+CANDIDATES: Dict[str, study.Arm] = {
+    arm.name: arm
+    for arm in (
+        study.Arm('baseline', STUDENT_CFG, distill=False),
+        study.Arm('hgd', HGD_CFG),
+        study.Arm('hgd_w5', HGD_CFG, {HGD + 'schedule.loss_weight': 5.0}),
+        study.Arm('hgd_w30', HGD_CFG, {HGD + 'schedule.loss_weight': 30.0}),
+        study.Arm('hgd_neck', HGD_CFG, {HGD + 'stages': 'neck'}),
+    )
+}
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Command-line arguments.
+
+    Args:
+        argv: the arguments; ``sys.argv[1:]`` when None.
+    """
+    parser = argparse.ArgumentParser(
+        description='Tuning study on the mini setting\'s tuning split.')
+    parser.add_argument('--candidates', nargs='+', default=list(CANDIDATES),
+                        choices=list(CANDIDATES))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--out-dir', default=RESULTS)
+    parser.add_argument('--work-dir', default=osp.join(
+        REPO, 'work_dirs', 'bench_tuning'))
+    parser.add_argument('--teacher-work-dir', default=osp.join(
+        REPO, 'work_dirs', 'demo'))
+    parser.add_argument('--data-root')
+    parser.add_argument('--quick', action='store_true')
+    parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--report-only', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    """Run (or resume) the study on the tuning split; write its report.
+
+    Args:
+        argv: the arguments; ``sys.argv[1:]`` when None.
+    """
+    args = parse_args(argv)
+    setting = study.prepare('tune', args.quick, args.data_root,
+                            args.teacher_work_dir, (), args.jobs)
+    plan = [(CANDIDATES[c], s) for s in args.seeds for c in args.candidates]
+    runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
+                          args.report_only)
+    names: List[str] = [c for c in args.candidates if c != 'baseline']
+    comparisons = [(c, 'baseline') for c in names]
+    comparisons += [(c, 'hgd') for c in names if c != 'hgd']
+    report = dict(
+        setting=dict(
+            split='tune', teacher=osp.relpath(TEACHER_CFG, REPO),
+            candidates={c: dict(config=osp.relpath(CANDIDATES[c].config, REPO),
+                                options=CANDIDATES[c].options)
+                        for c in args.candidates},
+            seeds=args.seeds, options=setting.base_options),
+        teacher=setting.teacher_split_metrics,
+        teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
+        runs=runs,
+        summary=study.summarize(runs, comparisons))
+    os.makedirs(args.out_dir, exist_ok=True)
+    with open(osp.join(args.out_dir, 'tuning.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+    table = markdown(report)
+    with open(osp.join(args.out_dir, 'tuning.md'), 'w') as f:
+        f.write(table)
+    print(table)
+    return report
