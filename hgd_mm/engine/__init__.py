@@ -1,3 +1,4 @@
+from .allocator import keep_freed_memory
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 from .input_check import check_teacher_inputs
 from .teacher_checkpoint import (TeacherCheckpointError,
@@ -5,5 +6,5 @@ from .teacher_checkpoint import (TeacherCheckpointError,
 
 __all__ = [
     'CPUAmpOptimWrapper', 'TeacherCheckpointError', 'check_teacher_inputs',
-    'load_teacher_checkpoint'
+    'keep_freed_memory', 'load_teacher_checkpoint'
 ]

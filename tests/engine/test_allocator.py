@@ -1,0 +1,52 @@
+"""keep_freed_memory: freed blocks are reused instead of mapped afresh."""
+from helpers import run_python
+
+# A "step" allocates maps of 4 to 16 MB, uses and frees them, as a training
+# step does; after 3 warm-up steps, count the minor page faults (fresh pages
+# the kernel maps in) of 10 more. Their 80 MB (20000 pages) are more than
+# glibc's adaptive trim threshold ever keeps (2 x 32 MB), whatever the
+# process did before.
+LOOP = '''
+import resource, torch
+{setup}
+sizes = [2**20, 2**21, 3 * 2**20, 2**22, 2**22, 2**22, 2**21]
+
+
+def step():
+    alive = [torch.empty(n).fill_(1) for n in sizes]
+    del alive
+
+
+for _ in range(3):
+    step()
+start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start)
+'''
+# Both import the package: what malloc does depends on what came before.
+PLAIN = 'from hgd_mm.engine.allocator import keep_freed_memory'
+KEEP = PLAIN + '\nassert keep_freed_memory()'
+
+
+def faults(setup: str, env=None) -> int:
+    result = run_python(LOOP.format(setup=setup), env=env)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.split()[-1])
+
+
+def test_freed_blocks_are_reused():
+    plain = faults(PLAIN)
+    kept = faults(KEEP)
+    # glibc on its own maps most of every step's memory afresh; kept, the
+    # blocks are reused
+    assert plain > 10 * 5000
+    assert kept < 10 * 500
+
+
+def test_switch_leaves_malloc_alone():
+    result = run_python(
+        'from hgd_mm.engine.allocator import keep_freed_memory\n'
+        'print(keep_freed_memory())',
+        env={'HGD_MM_KEEP_FREED_MEMORY_DISABLE': '1'})
+    assert result.stdout.split()[-1] == 'False'
