@@ -32,9 +32,7 @@ def accuracy_table(path: str, parent_level: int) -> str:
 
 
 def speed_table(path: str, parent_level: int) -> str:
-    report = load(path)
-    return speed_report.format_markdown(report['setting'], report['runs'],
-                                        report['micro_weights'],
+    return speed_report.format_markdown(load(path),
                                         parent_level=parent_level)
 
 
