@@ -185,7 +185,7 @@ def format_markdown(report: dict, parent_level: Optional[int] = None) -> str:
         f'`tools/train.py`): '
         f'{"yes" if setting.get("keeps_freed_memory") else "no"}.', '',
         f'Command: `{setting.get("command", "")}`', '']
-    lines += [goal_sentence(name, ratios[name])
+    lines += ['- ' + goal_sentence(name, ratios[name])
               for name in GOALS if name in ratios]
     lines += [
         '', 'Memory is the CPU process RSS: `peak` = ru_maxrss at the end, '
