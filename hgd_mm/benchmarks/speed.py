@@ -223,7 +223,7 @@ def setting_of(args: argparse.Namespace, runs: List[dict],
         'batch': first.get('batch'),
         'image_size': first.get('image_size'),
         'optim_wrappers': sorted({r.get('optim_wrapper', '?') for r in runs}),
-        # hgd_mm.engine.keep_freed_memory, as in tools/train.py
+        # hgd_mm.engine.allocator.keep_freed_memory, as in tools/train.py
         'keeps_freed_memory': all(r['keeps_freed_memory'] for r in runs),
         'warmup': args.warmup,
         'rounds': args.rounds,

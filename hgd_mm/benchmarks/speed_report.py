@@ -181,8 +181,8 @@ def format_markdown(report: dict, parent_level: Optional[int] = None) -> str:
         f'rounds in which the methods take {setting["iters"]} turns of one '
         f'timed step each (order rotating). A method\'s time in a round is '
         f'the median of its steps; ratios are taken per round. malloc '
-        f'keeps freed memory (`hgd_mm.engine.keep_freed_memory`, as '
-        f'`tools/train.py`): '
+        f'keeps freed memory (`hgd_mm.engine.allocator.keep_freed_memory`, '
+        f'as `tools/train.py`): '
         f'{"yes" if setting.get("keeps_freed_memory") else "no"}.', '',
         f'Command: `{setting.get("command", "")}`', '']
     lines += ['- ' + goal_sentence(name, ratios[name])

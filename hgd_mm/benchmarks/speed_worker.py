@@ -14,7 +14,7 @@ answering each with one marked JSON line on stdout:
 - ``finish``: exits.
 
 Like ``tools/train.py``, the worker first makes malloc keep freed memory
-(:func:`hgd_mm.engine.keep_freed_memory`).
+(:func:`hgd_mm.engine.allocator.keep_freed_memory`).
 
 ``python -m hgd_mm.benchmarks.speed_worker micro_weights --repeats R`` times
 ``MicroReweighting`` alone and exits.
@@ -297,7 +297,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     import torch
     import hgd_mm  # noqa: F401  (compat fixes + HGD components)
-    from hgd_mm.engine import keep_freed_memory
+    from hgd_mm.engine.allocator import keep_freed_memory
     keeps_freed_memory = keep_freed_memory()  # as tools/train.py does
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -1,4 +1,3 @@
-from .allocator import keep_freed_memory
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 from .input_check import check_teacher_inputs
 from .teacher_checkpoint import (TeacherCheckpointError,
@@ -6,5 +5,5 @@ from .teacher_checkpoint import (TeacherCheckpointError,
 
 __all__ = [
     'CPUAmpOptimWrapper', 'TeacherCheckpointError', 'check_teacher_inputs',
-    'keep_freed_memory', 'load_teacher_checkpoint'
+    'load_teacher_checkpoint'
 ]
