@@ -23,10 +23,13 @@ def test_sections_use_headings_below_their_readme_heading(tmp_path):
     report = dict(
         setting=dict(date='d', cores=2, cores_available=2, cpu='c',
                      load_average_1m_at_start=0.1, torch='t', threads=[2],
-                     batch=8, image_size=[160, 160], warmup=1, iters=2,
-                     micro_weights=dict(repeats=3)),
+                     batch=8, image_size=[160, 160], warmup=1, rounds=2,
+                     iters=2, profile_steps=1, micro_weights=dict(repeats=3)),
         runs=[dict(method='hgd', s_per_iter_median=0.1, peak_mem_mb=1.0,
                    peak_increment_mb=1.0, params_m=1.0)],
+        ratios={},
+        profile={'hgd': [dict(part='teacher forward', forward_ms=1.0,
+                              backward_ms=0.0, total_ms=1.0, share=1.0)]},
         micro_weights=[dict(boxes=10, ms=1.0), dict(boxes=100, ms=9.0)])
     (tmp_path / 'speed.json').write_text(json.dumps(report))
     readme = ('# Title\n\n```bash\n# a comment, not a heading\n```\n\n'
@@ -36,5 +39,6 @@ def test_sections_use_headings_below_their_readme_heading(tmp_path):
     section = rendered.split('<!-- results:speed:start -->')[1]
     headings = [line for line in section.splitlines()
                 if line.startswith('#')]
-    assert headings == ['#### Micro weights (MicroReweighting alone)']
+    assert headings == ['#### Where the time of a step goes',
+                        '#### Micro weights (MicroReweighting alone)']
     assert '| hgd | 0.100 |' in section

@@ -36,9 +36,7 @@ def tuning_table(path: str, parent_level: int) -> str:
 
 
 def speed_table(path: str, parent_level: int) -> str:
-    report = load(path)
-    return speed_report.format_markdown(report['setting'], report['runs'],
-                                        report['micro_weights'],
+    return speed_report.format_markdown(load(path),
                                         parent_level=parent_level)
 
 

@@ -1,302 +1,183 @@
-"""Training speed and memory of HGD and its peers on the mini setting.
+"""Training speed and memory of HGD and its peers on the mini setting,
+as ratios that survive a busy machine.
 
-``tools/benchmarks/speed.py``. One invocation measures every method, each in
-its own subprocess (``python -m hgd_mm.benchmarks.speed --worker METHOD``),
-one after the other, so that the ratios between methods come from the same
-machine state and no method inherits another's allocator, caches or thread
-pool::
+``tools/benchmarks/speed.py``. Every method gets one long-lived worker
+process (:mod:`hgd_mm.benchmarks.speed_worker`: the model is built once, in
+a process of its own, with a fixed number of torch threads). The parent then
+times the methods round-robin: in each of R rounds the workers take N turns,
+one step each, one worker at a time (the order rotates from turn to turn,
+so no method always follows the same one). A neighbour's load hits
+the methods of a round alike, so the ratios are computed per round (from
+each method's median step of that round) and reported as their median over
+rounds with their spread::
 
-    python tools/benchmarks/speed.py [--iters 20] [--warmup 3]
+    python tools/benchmarks/speed.py [--rounds 7] [--iters 10] [--warmup 3]
         [--methods student_only teacher_forward hgd pkd cwd mgd fbkd fitnet]
-        [--threads N] [--data-root data/mini_coco] [--out-dir docs/results]
-        [--quick]   (1 warm-up, 2 iterations, a 16-image data set: for tests)
+        [--threads 1] [--profile hgd pkd] [--profile-steps 5]
+        [--data-root data/mini_coco] [--out-dir docs/results]
+        [--quick]   (2 rounds of 2 steps, 1 warm-up, a 16-image data set:
+                     for tests)
 
-Methods:
-    student_only     plain student config: ``model.train_step`` (data
-                     preprocessing, forward, loss, backward, optimiser step).
-    teacher_forward  teacher config: ``teacher.extract_feat`` (backbone + neck)
-                     under ``torch.no_grad`` with BatchNorm in eval mode and
-                     the config's autocast (bf16 in the mini configs), the
-                     way ``FpnTeacherDistill`` runs the teacher; the batch is
-                     preprocessed once before timing (``train_step`` of a
-                     distillation method preprocesses once for both models).
-    hgd, pkd, cwd, mgd, fbkd, fitnet
-                     the mini distillation configs: ``model.train_step`` of
-                     ``FpnTeacherDistill`` (teacher backbone + neck, student
-                     step, distillation losses).
+``hgd / (student_only + teacher_forward)`` is the distillation overhead
+proper: what HGD costs beyond running both networks; ``hgd / pkd`` compares
+it with MMRazor's PKD. After the rounds, the ``--profile`` methods are
+profiled by part (:mod:`hgd_mm.benchmarks.step_profile`), and
+``MicroReweighting`` alone is timed for 10, 100 and 1000 random boxes per
+image (batch 2, a 100 x 168 grid, about P3 of an 800 x 1344 input).
 
-So ``hgd / (student_only + teacher_forward)`` is the distillation overhead
-proper: what HGD costs beyond running both networks.
-
-Each worker builds the model from its config (``teacher_ckpt=None``: weights do
-not change the cost), the config's optimiser wrapper (in the mini configs
-AdamW, gradient clipping, bf16 autocast via ``CPUAmpOptimWrapper``),
-and one fixed real batch of the mini train set (the config's dataloader with
-``num_workers=0`` and no shuffling, batch size 8); it then runs W warm-up and
-N timed iterations on that batch and reports the median seconds/iteration.
-
-Memory, on CPU: there is no device allocator to ask, so memory is the
-process's resident set size. ``rss_after_build_mb`` is the RSS once the batch
-is loaded and the model built (Python, torch, mmdet, weights);
-``peak_mem_mb`` is ``ru_maxrss`` (the RSS high-water mark of the process) at
-the end; ``peak_increment_mb`` is their difference: activations kept for
-backward, gradients, optimiser state and allocator slack of training. The
-allocator keeps freed memory, so these are high-water marks, not live bytes.
-
-The micro-weight part times ``MicroReweighting()`` alone for 10, 100 and 1000
-random boxes per image (batch 2, a 100 x 168 grid, about P3 of an 800 x 1344
-input) and says whether time grows about linearly with the number of boxes.
-
-Outputs: a table on stdout, ``OUT_DIR/speed.json`` and ``OUT_DIR/speed.md``.
-Timings on a machine shared with other jobs vary from run to run; the
-settings (cores, threads, load average) are recorded with the numbers.
+Outputs: a table on stdout, ``OUT_DIR/speed.json`` and ``OUT_DIR/speed.md``,
+with the machine (CPU model, cores, threads, load average) recorded.
 """
 import argparse
 import json
 import os
 import os.path as osp
 import platform
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, List, Optional, Sequence
 
 from ..mini import runs as mini_runs
-from ..mini.paths import (DATA_ROOT, HGD_CFG, MINI_CONFIGS, QUICK_DATA_ROOT,
-                          REPO, RESULTS, STUDENT_CFG, TEACHER_CFG)
+from ..mini.paths import DATA_ROOT, QUICK_DATA_ROOT, REPO, RESULTS
 from .speed_report import (MICRO_BATCH, MICRO_GRID, MICRO_INPUT,
                            format_markdown, format_table, growth_sentence,
-                           micro_growth, overhead_base)
+                           micro_growth, ratio_summaries)
+from .speed_worker import DISTILLATION, METHODS, MICRO, RESULT_MARK
 
-__all__ = ['CONFIGS', 'METHODS', 'parse_args', 'main']
-
-PEERS = osp.join(MINI_CONFIGS, 'peers')
-CONFIGS = {
-    'student_only': STUDENT_CFG,
-    'teacher_forward': TEACHER_CFG,
-    'hgd': HGD_CFG,
-    'pkd': osp.join(PEERS, 'pkd_fpn_retina_r18_retina_r18-w16_mini.py'),
-    'cwd': osp.join(PEERS, 'cwd_fpn_retina_r18_retina_r18-w16_mini.py'),
-    'mgd': osp.join(PEERS, 'mgd_fpn_retina_r18_retina_r18-w16_mini.py'),
-    'fbkd': osp.join(PEERS, 'fbkd_fpn_retina_r18_retina_r18-w16_mini.py'),
-    'fitnet': osp.join(PEERS, 'fitnet_fpn_retina_r18_retina_r18-w16_mini.py'),
-}
-METHODS = tuple(CONFIGS)
-MICRO = 'micro_weights'  # the worker that times MicroReweighting alone
-MICRO_BOXES = (10, 100, 1000)
-RESULT_MARK = 'SPEED_RESULT '
+__all__ = ['METHODS', 'parse_args', 'main']
 
 
-# --- worker: one method in a fresh process ---------------------------------
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process in MB (Linux /proc)."""
-    try:
-        with open('/proc/self/statm') as f:
-            pages = int(f.read().split()[1])
-        return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
-    except (OSError, ValueError):  # not Linux: the high-water mark instead
-        return peak_rss_mb()
-
-
-def peak_rss_mb() -> float:
-    """``ru_maxrss`` in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def quiet_mmengine() -> None:
-    """Silence mmengine's INFO logging (init_weights prints every tensor)."""
-    from mmengine.logging import MMLogger
-    MMLogger.get_instance('speed_benchmark', log_level='WARNING')
-
-
-def load_config(method: str):
-    """The method's config, reading the mini data from ``HGD_MINI_DATA``."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(CONFIGS[method])
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    if 'teacher_ckpt' in cfg.model:
-        cfg.model.teacher_ckpt = None  # weights do not change the cost
-    return cfg
-
-
-def fixed_batch(cfg) -> dict:
-    """The first batch of the config's train dataloader, deterministic."""
-    from mmengine.runner import Runner
-    loader_cfg = cfg.train_dataloader.copy()
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    loader_cfg.sampler = dict(loader_cfg.sampler, shuffle=False)
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
-    return next(iter(loader))
-
-
-def build_model(cfg):
-    """The config's model, initialised as a Runner would, in train mode."""
-    from mmengine.registry import MODELS
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.train()
-    return model
-
-
-def time_iterations(step, warmup: int, iters: int) -> List[float]:
-    """Run ``step`` ``warmup`` times untimed, then ``iters`` times timed."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def train_step_fn(model, cfg, batch: dict, losses: Dict[str, float]):
-    """One ``model.train_step`` with the config's OptimWrapper."""
-    from mmengine.optim import build_optim_wrapper
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-
-    def step():
-        log_vars = model.train_step(batch, optim_wrapper)
-        losses['loss'] = float(log_vars['loss'])
-
-    return step
-
-
-def teacher_forward_fn(model, cfg, batch: dict):
-    """``extract_feat`` under no_grad, BatchNorm frozen, as the algorithm
-    runs its teacher, inside the config's optimiser-wrapper context (bf16
-    autocast with ``CPUAmpOptimWrapper``), as in a distillation step;
-    preprocessing is done once, outside the timing."""
-    import torch
-    from mmengine.optim import build_optim_wrapper
-    model.eval()  # SingleTeacherDistill(teacher_norm_eval=True)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    with torch.no_grad():
-        inputs = model.data_preprocessor(batch, True)['inputs']
-
-    def step():
-        with torch.no_grad(), optim_wrapper.optim_context(model):
-            model.extract_feat(inputs)
-
-    return step
-
-
-def measure_method(method: str, warmup: int, iters: int) -> dict:
-    """Build, warm up and time one method in this process.
+class Worker:
+    """A running ``speed_worker`` process and its command channel.
 
     Args:
-        method: a key of ``CONFIGS``.
-        warmup: untimed iterations first.
-        iters: timed iterations.
+        method: the method it measures (or ``MICRO``).
+        args: the benchmark's arguments (threads, warm-up, data root).
     """
-    import torch
-    cfg = load_config(method)
-    batch = fixed_batch(cfg)
-    rss_before = rss_mb()
-    model = build_model(cfg)
-    rss_after_build = rss_mb()
-    losses: Dict[str, float] = {}
-    if method == 'teacher_forward':
-        step = teacher_forward_fn(model, cfg, batch)
-    else:
-        step = train_step_fn(model, cfg, batch, losses)
-    times = time_iterations(step, warmup, iters)
-    peak = peak_rss_mb()
-    inputs = batch['inputs']
-    return {
-        'method': method,
-        'config': osp.relpath(CONFIGS[method], REPO),
-        's_per_iter_median': statistics.median(times),
-        's_per_iter_min': min(times),
-        's_per_iter_max': max(times),
-        'peak_mem_mb': peak,
-        'rss_after_build_mb': rss_after_build,
-        'peak_increment_mb': peak - rss_after_build,
-        'model_mem_mb': rss_after_build - rss_before,
-        'params_m': sum(p.numel() for p in model.parameters()) / 1e6,
-        'last_loss': losses.get('loss'),
-        'threads': torch.get_num_threads(),
-        'optim_wrapper': cfg.optim_wrapper.get('type', 'OptimWrapper'),
-        'batch': len(inputs),
-        'image_size': list(inputs[0].shape[-2:]),
-        'warmup': warmup,
-        'iters': iters,
-    }
 
+    def __init__(self, method: str, args: argparse.Namespace) -> None:
+        self.method = method
+        self.command = [sys.executable, '-m', 'hgd_mm.benchmarks.speed_worker',
+                        method, '--warmup', str(args.warmup), '--repeats',
+                        str(args.repeats)]
+        if args.threads:
+            self.command += ['--threads', str(args.threads)]
+        env = dict(os.environ, HGD_MINI_DATA=args.data_root.rstrip('/') + '/')
+        env.setdefault('PYTHONWARNINGS', 'ignore')
+        # stderr goes to a file: a full pipe nobody reads would block it.
+        self.stderr = tempfile.TemporaryFile(mode='w+')
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO, env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        self.output: List[str] = []
 
-def random_boxes(num: int, generator) -> 'torch.Tensor':
-    """(num, 4) xyxy boxes inside MICRO_INPUT, sides 4..400 px."""
-    import torch
-    height, width = MICRO_INPUT
-    sides = 4 + torch.rand(num, 2, generator=generator) * 396
-    x1 = torch.rand(num, generator=generator) * (width - sides[:, 0])
-    y1 = torch.rand(num, generator=generator) * (height - sides[:, 1])
-    return torch.stack([x1, y1, x1 + sides[:, 0], y1 + sides[:, 1]], dim=1)
-
-
-def measure_micro_weights(repeats: int) -> dict:
-    """Median ms of ``MicroReweighting()`` per batch for each box count.
-
-    Args:
-        repeats: timed calls per box count (after one untimed call).
-    """
-    import torch
-    from hgd_mm.models.weighting import MicroReweighting
-    micro = MicroReweighting()
-    generator = torch.Generator().manual_seed(0)
-    attention = torch.rand(MICRO_BATCH, *MICRO_GRID, generator=generator)
-    entries = []
-    for num in MICRO_BOXES:
-        boxes = [random_boxes(num, generator) for _ in range(MICRO_BATCH)]
-        times = time_iterations(
-            lambda: micro(boxes, MICRO_INPUT, attention), 1, repeats)
-        entries.append({'boxes': num, 'ms': statistics.median(times) * 1e3})
-    return {'method': MICRO, 'micro_weights': entries, 'repeats': repeats,
-            'threads': torch.get_num_threads()}
-
-
-def worker_main(args: argparse.Namespace) -> None:
-    """Measure one method and print its result as one marked JSON line."""
-    import torch
-    import hgd_mm  # noqa: F401  (compat fixes + HGD components)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    quiet_mmengine()
-    if args.worker == MICRO:
-        result = measure_micro_weights(args.repeats)
-    else:
-        result = measure_method(args.worker, args.warmup, args.iters)
-    print(RESULT_MARK + json.dumps(result), flush=True)
-
-
-# --- parent: run the workers, write the results -----------------------------
-
-
-def run_worker(method: str, args: argparse.Namespace) -> dict:
-    """Run ``--worker method`` in a subprocess; return its parsed result."""
-    command = [sys.executable, '-m', 'hgd_mm.benchmarks.speed', '--worker',
-               method, '--warmup', str(args.warmup), '--iters',
-               str(args.iters), '--repeats', str(args.repeats)]
-    if args.threads:
-        command += ['--threads', str(args.threads)]
-    env = dict(os.environ, HGD_MINI_DATA=args.data_root.rstrip('/') + '/')
-    env.setdefault('PYTHONWARNINGS', 'ignore')
-    result = subprocess.run(command, cwd=REPO, env=env,
-                            capture_output=True, text=True)
-    lines = [line for line in result.stdout.splitlines()
-             if line.startswith(RESULT_MARK)]
-    if result.returncode != 0 or not lines:
+    def result(self) -> dict:
+        """The next marked JSON line the worker prints."""
+        for line in self.process.stdout:
+            if line.startswith(RESULT_MARK):
+                return json.loads(line[len(RESULT_MARK):])
+            self.output.append(line)
+        self.process.wait()
+        self.stderr.seek(0)
         raise RuntimeError(
-            f'speed worker {method!r} failed (exit {result.returncode}); '
-            f'rerun it alone to debug:\n  {" ".join(command)}\n'
-            f'--- its output (tail) ---\n{result.stdout[-2000:]}'
-            f'{result.stderr[-4000:]}')
-    return json.loads(lines[-1][len(RESULT_MARK):])
+            f'speed worker {self.method!r} failed (exit '
+            f'{self.process.returncode}); rerun it alone to debug:\n  '
+            f'{" ".join(self.command)}\n--- its output (tail) ---\n'
+            f'{"".join(self.output)[-2000:]}{self.stderr.read()[-4000:]}')
+
+    def ask(self, command: str) -> dict:
+        """Send one command line; return the worker's answer."""
+        self.process.stdin.write(command + '\n')
+        self.process.stdin.flush()
+        return self.result()
+
+    def close(self) -> None:
+        """End the process (if still running) and drop its files."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.stderr.close()
+
+
+def rotated(methods: Sequence[str], index: int) -> List[str]:
+    """``methods`` starting at position ``index`` (mod its length)."""
+    shift = index % len(methods)
+    return list(methods[shift:]) + list(methods[:shift])
+
+
+def run_rounds(workers: Dict[str, Worker],
+               args: argparse.Namespace) -> List[dict]:
+    """Time every method round-robin; per round, its median s/step.
+
+    Within a round the methods take turns step by step (the order rotating
+    from turn to turn), so a change of load during the round reaches each
+    method's steps alike, not one method's block.
+    """
+    rounds = []
+    for index in range(args.rounds):
+        times: Dict[str, List[float]] = {m: [] for m in args.methods}
+        faults = dict.fromkeys(args.methods, 0)
+        for turn in range(args.iters):
+            for method in rotated(args.methods, index + turn):
+                answer = workers[method].ask('time 0 1')
+                times[method] += answer['times']
+                faults[method] += answer['minor_faults']
+        s_per_iter = {m: statistics.median(t) for m, t in times.items()}
+        rounds.append({'s_per_iter': s_per_iter, 'times': times,
+                       'minor_faults_per_iter': {
+                           m: f / args.iters for m, f in faults.items()}})
+        print(f'[speed] round {index + 1}/{args.rounds}: ' + ', '.join(
+            f'{m} {s_per_iter[m]:.3f}' for m in args.methods), flush=True)
+    return rounds
+
+
+def measure(args: argparse.Namespace):
+    """Rounds, profiles and per-method summaries from long-lived workers."""
+    workers: Dict[str, Worker] = {}
+    try:
+        for method in args.methods:
+            print(f'[speed] building {method} ...', flush=True)
+            workers[method] = Worker(method, args)
+            workers[method].result()  # ready: built and warmed up
+        rounds = run_rounds(workers, args)
+        summaries = [workers[m].ask('summary') for m in args.methods]
+        profiles = {
+            method: workers[method].ask(
+                f'profile {args.profile_steps}')['profile']
+            for method in args.profile
+        }
+        for worker in workers.values():
+            worker.ask('finish')
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return rounds, profiles, summaries
+
+
+def micro_weights(args: argparse.Namespace) -> dict:
+    """``MicroReweighting`` alone, in a worker of its own."""
+    worker = Worker(MICRO, args)
+    try:
+        return worker.result()
+    finally:
+        worker.close()
+
+
+def runs_of(summaries: List[dict], rounds: List[dict]) -> List[dict]:
+    """Per method: its summary, s/step per round and the median of those."""
+    runs = []
+    for summary in summaries:
+        method = summary['method']
+        per_round = [r['s_per_iter'][method] for r in rounds]
+        faults = [r['minor_faults_per_iter'][method] for r in rounds]
+        runs.append(dict(summary,
+                         s_per_iter_median=statistics.median(per_round),
+                         s_per_iter_rounds=per_round,
+                         minor_faults_per_iter=statistics.median(faults)))
+    return runs
 
 
 def prepare_data(args: argparse.Namespace) -> None:
@@ -332,6 +213,7 @@ def setting_of(args: argparse.Namespace, runs: List[dict],
         if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
         'cpu': cpu_name(),
         'load_average_1m_at_start': args.load_at_start,
+        'load_average_1m_at_end': round(os.getloadavg()[0], 2),
         'torch': torch.__version__,
         'python': platform.python_version(),
         'threads': sorted({r['threads'] for r in runs} |
@@ -341,10 +223,15 @@ def setting_of(args: argparse.Namespace, runs: List[dict],
         'batch': first.get('batch'),
         'image_size': first.get('image_size'),
         'optim_wrappers': sorted({r.get('optim_wrapper', '?') for r in runs}),
+        # hgd_mm.engine.allocator.keep_freed_memory, as in tools/train.py
+        'keeps_freed_memory': all(r['keeps_freed_memory'] for r in runs),
         'warmup': args.warmup,
+        'rounds': args.rounds,
         'iters': args.iters,
+        'profile_steps': args.profile_steps,
         'quick': args.quick,
         'data_root': args.data_root,
+        'command': command_line(args),
         'memory': 'CPU RSS: peak_mem_mb = ru_maxrss at the end; '
                   'peak_increment_mb = peak - RSS after model build',
         'micro_weights': {
@@ -356,102 +243,119 @@ def setting_of(args: argparse.Namespace, runs: List[dict],
     }
 
 
-def write_results(out_dir: str, setting: dict, runs: List[dict],
-                  micro: List[dict]) -> None:
+def command_line(args: argparse.Namespace) -> str:
+    """The command that reproduces this measurement (data root aside)."""
+    parts = ['python tools/benchmarks/speed.py', '--rounds', str(args.rounds),
+             '--iters', str(args.iters), '--warmup', str(args.warmup),
+             '--methods', *args.methods]
+    if args.threads:
+        parts += ['--threads', str(args.threads)]
+    if args.profile:
+        parts += ['--profile', *args.profile, '--profile-steps',
+                  str(args.profile_steps)]
+    return ' '.join(parts)
+
+
+def write_results(out_dir: str, report: dict) -> None:
     """``speed.json`` and ``speed.md`` in ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
     with open(osp.join(out_dir, 'speed.json'), 'w') as f:
-        json.dump({'setting': setting, 'runs': runs, 'micro_weights': micro},
-                  f, indent=2)
+        json.dump(report, f, indent=2)
     with open(osp.join(out_dir, 'speed.md'), 'w') as f:
-        f.write(format_markdown(setting, runs, micro))
+        f.write(format_markdown(report))
 
 
 def main_parent(args: argparse.Namespace) -> dict:
-    """Run every requested method and the micro-weight timing; write out."""
+    """Run the rounds, the profiles and the micro-weight timing; write."""
     args.load_at_start = round(os.getloadavg()[0], 2)
     prepare_data(args)
-    runs = []
-    for method in args.methods:
-        print(f'[speed] {method} ...', flush=True)
-        runs.append(run_worker(method, args))
-        print(f'[speed] {method}: {runs[-1]["s_per_iter_median"]:.3f} s/iter, '
-              f'peak {runs[-1]["peak_mem_mb"]:.0f} MB', flush=True)
+    rounds, profiles, summaries = measure(args)
     print('[speed] micro weights ...', flush=True)
-    micro = run_worker(MICRO, args)
-    setting = setting_of(args, runs, micro)
-    write_results(args.out_dir, setting, runs, micro['micro_weights'])
-    print('\n' + format_table(runs))
-    base = overhead_base(runs)
-    hgd = [r for r in runs if r['method'] == 'hgd']
-    if base and hgd:
-        print(f'hgd / (student_only + teacher_forward) = '
-              f'{hgd[0]["s_per_iter_median"] / base:.2f}')
-    for entry in micro['micro_weights']:
-        print(f'micro weights, {entry["boxes"]:>4} boxes/image: '
-              f'{entry["ms"]:.2f} ms')
+    micro = micro_weights(args)
+    runs = runs_of(summaries, rounds)
+    report = {
+        'setting': setting_of(args, runs, micro),
+        'runs': runs,
+        'rounds': rounds,
+        'ratios': ratio_summaries(rounds),
+        'profile': profiles,
+        'micro_weights': micro['micro_weights'],
+    }
+    write_results(args.out_dir, report)
+    print('\n' + format_table(report))
     print(growth_sentence(micro_growth(micro['micro_weights'])))
     print(f'[speed] wrote {osp.join(args.out_dir, "speed.json")} and '
           f'speed.md')
-    return {'setting': setting, 'runs': runs,
-            'micro_weights': micro['micro_weights']}
+    return report
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Command-line arguments (``--worker`` is the parent's, to a child).
+    """Command-line arguments.
 
     Args:
         argv: the arguments; ``sys.argv[1:]`` when None.
     """
     parser = argparse.ArgumentParser(
         description='Training speed and memory of HGD and its peers on the '
-        'mini setting.')
+        'mini setting: methods timed round-robin, ratios per round.')
     parser.add_argument('--methods', nargs='+', choices=METHODS,
                         default=list(METHODS))
+    parser.add_argument('--rounds', type=int, default=None,
+                        help='round-robin rounds (default 7; 2 with --quick)')
     parser.add_argument('--iters', type=int, default=None,
-                        help='timed iterations (default 20; 2 with --quick)')
+                        help='timed steps per method and round (default 10; '
+                        '2 with --quick)')
     parser.add_argument('--warmup', type=int, default=None,
-                        help='warm-up iterations (default 3; 1 with --quick)')
+                        help='warm-up steps once a model is built (default '
+                        '3; 1 with --quick)')
     parser.add_argument('--repeats', type=int, default=None,
                         help='timed MicroReweighting calls per box count '
                         '(default 7; 3 with --quick)')
-    parser.add_argument('--threads', type=int, default=None,
-                        help="torch.set_num_threads in the workers (default: "
-                        "torch's default)")
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch.set_num_threads in every worker (default '
+                        "1; 0 keeps torch's default)")
+    parser.add_argument('--profile', nargs='*', default=None,
+                        choices=DISTILLATION,
+                        help='distillation methods to profile by part '
+                        '(default: hgd and pkd, those measured)')
+    parser.add_argument('--profile-steps', type=int, default=None,
+                        help='profiled steps per method (default 5; 1 with '
+                        '--quick)')
     parser.add_argument('--data-root', default=None,
                         help='mini data set (made if missing; default '
                         'data/mini_coco, data/mini_coco_quick with --quick)')
-    parser.add_argument('--out-dir',
-                        default=RESULTS)
+    parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--quick', action='store_true',
-                        help='1 warm-up, 2 iterations, tiny data (for tests)')
-    parser.add_argument('--worker', choices=METHODS + (MICRO, ),
-                        help=argparse.SUPPRESS)
+                        help='2 rounds of 2 steps, 1 warm-up, tiny data '
+                        '(for tests)')
     args = parser.parse_args(argv)
-    defaults = (1, 2, 3) if args.quick else (3, 20, 7)
-    for name, default in zip(('warmup', 'iters', 'repeats'), defaults):
+    names = ('rounds', 'iters', 'warmup', 'repeats', 'profile_steps')
+    defaults = (2, 2, 1, 3, 1) if args.quick else (7, 10, 3, 7, 5)
+    for name, default in zip(names, defaults):
         if getattr(args, name) is None:
             setattr(args, name, default)
-    if args.iters < 1 or args.warmup < 0 or args.repeats < 1:
-        parser.error(f'--iters ({args.iters}) and --repeats ({args.repeats}) '
-                     f'must be >= 1, --warmup ({args.warmup}) >= 0.')
+    if min(args.rounds, args.iters, args.repeats, args.profile_steps) < 1 \
+            or args.warmup < 0 or args.threads < 0:
+        parser.error(f'--rounds ({args.rounds}), --iters ({args.iters}), '
+                     f'--repeats ({args.repeats}) and --profile-steps '
+                     f'({args.profile_steps}) must be >= 1, --warmup '
+                     f'({args.warmup}) and --threads ({args.threads}) >= 0.')
+    if args.profile is None:
+        args.profile = [m for m in ('hgd', 'pkd') if m in args.methods]
+    missing = sorted(set(args.profile) - set(args.methods))
+    if missing:
+        parser.error(f'--profile {missing}: profile only methods that are '
+                     f'measured; add them to --methods.')
     if args.data_root is None:
         args.data_root = QUICK_DATA_ROOT if args.quick else DATA_ROOT
     args.data_root = osp.abspath(args.data_root)
     return args
 
 
-def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
-    """The parent (all methods; returns the results) or one worker.
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    """Measure, write and return the report.
 
     Args:
         argv: the arguments; ``sys.argv[1:]`` when None.
     """
-    args = parse_args(argv)
-    if args.worker:
-        return worker_main(args)
-    return main_parent(args)
-
-
-if __name__ == '__main__':  # the workers run as python -m
-    main()
+    return main_parent(parse_args(argv))

@@ -266,7 +266,9 @@ class HGDDistiller(ConfigurableDistiller):
                                '(e.g. FpnTeacherDistill).')
         inputs = self.student_recorders.get_recorder(INPUTS)
         batch_inputs = inputs.get_record_data(0, 0)
-        gt_boxes = gt_boxes_of(inputs.get_record_data(0, 1))
+        # Only the micro weights read the boxes.
+        gt_boxes = (gt_boxes_of(inputs.get_record_data(0, 1))
+                    if self.micro is not None else [])
         input_size = tuple(batch_inputs.shape[-2:])
         student_features = self.recorded_stages(self.student_recorders)
         teacher_features = self.recorded_stages(self.teacher_recorders)

@@ -51,7 +51,8 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
         imitation_loss: a ``HandsOnImitationLoss``; its ``tau`` is also the
             temperature of the attention the micro weights use.
         micro: a ``MicroReweighting``, or None for uniform weights.
-        gt_boxes: per image (Ni, 4) xyxy boxes in input pixels.
+        gt_boxes: per image (Ni, 4) xyxy boxes in input pixels (read by
+            the micro weights only).
         input_size: (H, W) of the batch input.
     """
     with torch.autocast(device_type=student.device.type, enabled=False):

@@ -3,6 +3,7 @@
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmrazor.registry import MODELS
@@ -78,8 +79,14 @@ class HandsOnImitationLoss(nn.Module):
                      student: torch.Tensor,
                      teacher: torch.Tensor,
                      weights: Optional[torch.Tensor] = None) -> torch.Tensor:
-        batch, _, height, width = student.shape
-        squared_error = (student - teacher).pow(2).mean(dim=1)
+        batch, channels, height, width = student.shape
+        # Same bits as (student - teacher).pow(2).mean(dim=1) (CPU's mean is
+        # a sum, then a division), but cheaper: mse_loss fuses the
+        # difference and the square forward and backward (pow's backward
+        # takes three passes over the maps), and dividing the (B, H, W) sum
+        # spares the backward a division of the whole (B, C, H, W) gradient.
+        squared_error = F.mse_loss(
+            student, teacher, reduction='none').sum(dim=1) / channels
         if weights is None:
             return squared_error.sum() / (batch * height * width)
         return (weights * squared_error).sum() / batch

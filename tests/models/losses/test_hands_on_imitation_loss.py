@@ -93,3 +93,25 @@ def test_impossible_options_are_refused(kwargs):
 def test_unaligned_maps_are_refused():
     with pytest.raises(ValueError, match='aligned'):
         HandsOnImitationLoss()(torch.zeros(1, 2, 3, 3), torch.zeros(1, 2, 4, 4))
+
+
+@pytest.mark.parametrize('use_weights', [False, True])
+def test_feature_term_has_the_bits_of_the_plain_formula(use_weights):
+    # The fused form (mse_loss, sum / C) must not move the loss or the
+    # student's gradient by even one ulp: fixed-seed trainings stay equal.
+    generator = torch.Generator().manual_seed(1)
+    shape = (8, 64, 40, 40)  # the mini setting's largest stage
+    student = torch.randn(shape, generator=generator) * 3
+    teacher = torch.randn(shape, generator=generator)
+    weights = (torch.rand(8, 40, 40, generator=generator)
+               if use_weights else None)
+    fused, plain = (student.clone().requires_grad_() for _ in range(2))
+    loss = HandsOnImitationLoss(gamma=0.0)
+    fused_loss = loss(fused, teacher, weights)
+    squared_error = (plain - teacher).pow(2).mean(dim=1)
+    plain_loss = ((weights * squared_error).sum() / 8 if use_weights else
+                  squared_error.sum() / (8 * 40 * 40))
+    (fused_loss * 1.7).backward()
+    (plain_loss * 1.7).backward()
+    assert torch.equal(fused_loss, plain_loss)
+    assert torch.equal(fused.grad, plain.grad)
