@@ -48,7 +48,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    """Run the demo; return its table (model name -> run).
+    """Run the demo; return its report (``rows``: model name -> run,
+    ``pretrained``, ``wall_s``).
 
     Args:
         argv: the arguments; ``sys.argv[1:]`` when None.
@@ -89,11 +90,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             ('student (R18 x1/4, FPN 64)', student,
              runs.complexity(STUDENT_CFG)),
             ('student + HGD', hgd, runs.complexity(HGD_CFG))]
-    table = {name: dict(run, **cost) for name, run, cost in rows}
-    print('[demo] 5/5 table\n\n' + markdown(table))
-    wall = time.time() - start
-    print(f'Wall time {wall // 60:.0f} min {wall % 60:.0f} s.')
+    report = dict(
+        rows={name: dict(run, **cost) for name, run, cost in rows},
+        pretrained={osp.relpath(path, REPO): record
+                    for path, record in pretrained.items()},
+        wall_s=time.time() - start)
+    print('[demo] 5/5 table\n\n' + markdown(report))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(table, f, indent=2)
-    return table
+            json.dump(report, f, indent=2)
+    return report

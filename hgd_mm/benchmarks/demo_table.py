@@ -1,4 +1,5 @@
-"""The demo's table (teacher, plain student, HGD student) as markdown."""
+"""The demo's report (teacher, plain student, HGD student; the pre-trained
+backbones; the wall time) as markdown."""
 from typing import Dict
 
 from ..mini.runs import METRICS
@@ -6,13 +7,17 @@ from ..mini.runs import METRICS
 __all__ = ['markdown']
 
 
-def markdown(rows: Dict[str, dict]) -> str:
-    """The table and the HGD gain sentence.
+def markdown(report: Dict[str, dict]) -> str:
+    """The table, the HGD gain sentence, the backbones' pre-training and
+    the wall time.
 
     Args:
-        rows: model name -> run (metrics in %, params_m, flops_g,
-            s_per_iter), as ``tools/demo.py --out`` writes them.
+        report: what ``tools/demo.py --out`` writes: ``rows`` (model name
+            -> run: metrics in %, params_m, flops_g, s_per_iter),
+            ``pretrained`` (checkpoint -> pre-training record) and
+            ``wall_s``.
     """
+    rows = report['rows']
     lines = ['| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
              'FLOPs (G) | s/iter |', '|' + '---|' * 9]
     for name, run in rows.items():
@@ -29,4 +34,14 @@ def markdown(rows: Dict[str, dict]) -> str:
         closed = f', {100 * gain / gap:.0f}% of it closed' if gap > 0 else ''
         lines += ['', f'HGD: {gain:+.1f} mAP over the plain student; '
                   f'teacher - student gap {gap:.1f} mAP{closed}.']
+    for path, record in report.get('pretrained', {}).items():
+        cost = ('reused from an earlier run' if record.get('reused') else
+                f'{record["seconds"] / 60:.1f} min')
+        lines.append(f'Pre-trained `{path.split("/")[-1]}`: held-out crop '
+                     f'accuracy {record["val_accuracy"]:.3f} over '
+                     f'{record["num_classes"]} classes ({cost}).')
+    if 'wall_s' in report:
+        wall = report['wall_s']
+        lines.append(f'Wall time of the demo: {wall // 60:.0f} min '
+                     f'{wall % 60:.0f} s.')
     return '\n'.join(lines) + '\n'

@@ -27,7 +27,7 @@ box side inside it, kept clear of the 32 / 96 px limits; objects are drawn
 roughly largest first, occlude each other and may be cut by the border;
 backgrounds are textured and cluttered; background is the majority (about
 0.3 of the stride-8 cells lie inside a box with the defaults). Only
-whole-array numpy / OpenCV operations: about 20 s for the default 1600 +
+whole-array numpy / OpenCV operations: about 20 s for the default 1200 +
 1000 + 1000 images of 160 px on one core.
 """
 from .coco_writer import foreground_fraction

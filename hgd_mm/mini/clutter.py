@@ -74,4 +74,3 @@ def draw_clutter(canvas, kind, rng, min_contrast) -> np.ndarray:
         _, colour = pick_colour(rng, canvas[m].mean(0), min_contrast)
         canvas[m] = colour
     return m
-

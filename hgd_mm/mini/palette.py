@@ -36,4 +36,3 @@ def pick_colour(rng: np.random.Generator, under_mean: np.ndarray,
     idx = int(rng.choice(ok)) if ok.size else int(dist.argmax())
     colour = PALETTE[idx] + rng.uniform(-15, 15, 3).astype(np.float32)
     return idx, np.clip(colour, 0, 255)
-

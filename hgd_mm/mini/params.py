@@ -65,7 +65,7 @@ class MiniDatasetParams:
         img_format: ``png`` (lossless) or ``jpg``.
         jpeg_quality: JPEG quality when ``img_format='jpg'``.
     """
-    num_train: int = knob(1600, 'training images')
+    num_train: int = knob(1200, 'training images')
     num_val: int = knob(1000, 'validation images (the reported split)')
     num_tune: int = knob(1000, 'tuning-split images (hyper-parameters are '
                          'chosen on these, never on val)')

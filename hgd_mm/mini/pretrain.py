@@ -59,11 +59,11 @@ class PretrainSettings:
         lr: AdamW's peak learning rate (one-cycle schedule).
         weight_decay: AdamW's weight decay.
     """
-    num_images: int = 3000
+    num_images: int = 2000
     num_val_images: int = 300
     seed: int = 100
     crop_size: int = 48
-    epochs: int = 10
+    epochs: int = 8
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.05

@@ -180,7 +180,7 @@ def evaluate(config: str,
                            result.stdout[-3000:] + result.stderr[-3000:])
     metrics = {}
     for key in METRICS:
-        match = re.search(rf'coco/{key}: ([0-9.]+)', result.stdout)
+        match = re.search(rf'coco/{key}: (-?[0-9.]+)', result.stdout)
         if match is None:
             raise RuntimeError(f'tools/test.py logged no coco/{key} for '
                                f'{checkpoint}:\n{result.stdout[-3000:]}')

@@ -100,4 +100,3 @@ def make_shape_mask(name: str, side: float, max_side: float,
     w0, h0 = pts.max(0) - pts.min(0)
     scale = min(side / np.sqrt(w0 * h0), max_side / max(w0, h0))
     return _rasterise([(p * scale, f) for p, f in polys], rng)
-

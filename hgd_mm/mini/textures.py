@@ -95,4 +95,3 @@ def background(rng, h, w, xx, yy) -> np.ndarray:
             rng, h, w, xx, yy)
         img += (other - img) * alpha
     return cv2.merge(list(img))
-

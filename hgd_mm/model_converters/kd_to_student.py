@@ -347,4 +347,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         config.dump(paths['config'])
         print(f'student config: {paths["config"]}')
     return 0
-

@@ -156,4 +156,3 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         raise SystemExit(f'plot_hgd_log: {error}')  # the message, no trace
     print(f'read {path}; wrote {args.out}')
     return path
-

@@ -81,7 +81,7 @@ def test_same_seed_gives_identical_files(made, tmp_path):
     again = mini.make_mini_dataset(str(tmp_path), params(seed=0, **SMALL))
     files = all_files(made)
     assert files == all_files(again)
-    assert len(files) == 40 + 10 + 3
+    assert len(files) == 40 + 10 + 10 + 4  # images, 3 annotation files, meta
     for rel in files:
         assert read_bytes(Path(made['out_dir'], rel)) == read_bytes(
             tmp_path / rel), rel

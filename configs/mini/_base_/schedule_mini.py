@@ -1,4 +1,4 @@
-# CPU schedule of the mini students: 6 epochs of 200 iterations (batch 8),
+# CPU schedule of the mini students: 6 epochs of 150 iterations (batch 8),
 # AdamW, lr step at epoch 5. Backbones start pre-trained (see
 # _base_/models/mini_retinanets.py), so the students converge in a few epochs,
 # as COCO's 1x schedule fine-tunes ImageNet backbones.

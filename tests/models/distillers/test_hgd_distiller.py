@@ -4,8 +4,8 @@ import copy
 import pytest
 import torch
 
-from helpers import (build, demo_batch, hgd_algorithm, mmdet_model_cfg,
-                     tiny_faster_rcnn, tiny_retinanet)
+from helpers import (build, demo_batch, hgd_algorithm, tiny_faster_rcnn,
+                     tiny_retinanet)
 
 
 def mobilenet_v2_retinanet(neck_channels=16, num_classes=3):
