@@ -182,12 +182,12 @@ def runs_of(summaries: List[dict], rounds: List[dict]) -> List[dict]:
 
 def prepare_data(args: argparse.Namespace) -> None:
     """Make the mini data set unless one is at ``args.data_root`` already."""
-    exists = osp.exists(osp.join(args.data_root, 'meta.json'))
+    print(f'[speed] mini data set in {args.data_root}', flush=True)
     # An existing set is used as it is (any size gives batches of 8 images
     # of the same size); only a missing one is made, tiny under --quick.
-    sizes = mini_runs.QUICK_DATA if args.quick and not exists else {}
-    print(f'[speed] mini data set in {args.data_root}', flush=True)
-    mini_runs.ensure_mini_data(args.data_root, **sizes)
+    if not osp.exists(osp.join(args.data_root, 'meta.json')):
+        mini_runs.ensure_mini_data(
+            args.data_root, **(mini_runs.QUICK_DATA if args.quick else {}))
 
 
 def cpu_name() -> str:

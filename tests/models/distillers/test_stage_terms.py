@@ -4,6 +4,7 @@ import copy
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 from helpers import build, demo_batch, hgd_algorithm, tiny_retinanet
 from hgd_mm.models import HandsOnImitationLoss, HGDConnector, MicroReweighting
@@ -124,9 +125,12 @@ def test_pairs_are_built_once_whichever_side_is_prepared_first(
     sides = [('student', algorithm.student), ('teacher', algorithm.teacher)]
     if order == 'teacher_first':
         sides.reverse()
-    getattr(distiller, f'prepare_from_{sides[0][0]}')(sides[0][1])
-    assert builds == []
-    getattr(distiller, f'prepare_from_{sides[1][0]}')(sides[1][1])
+    # As inside the algorithm's build (its config has _scope_='mmrazor'),
+    # whatever scope an earlier test left as the default.
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        getattr(distiller, f'prepare_from_{sides[0][0]}')(sides[0][1])
+        assert builds == []
+        getattr(distiller, f'prepare_from_{sides[1][0]}')(sides[1][1])
     assert builds == [1]
     assert [(s.name, t.name) for s, t in distiller.pairs] == [
         (s.name, t.name) for s, t in algorithm.distiller.pairs
