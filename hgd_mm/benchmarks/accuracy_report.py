@@ -158,8 +158,7 @@ def plot(report: dict, path: str) -> None:
                label='teacher')
     ax.set_xticks(range(len(methods)), methods, rotation=35, ha='right')
     ax.set_ylabel('bbox mAP (%)')
-    ax.set_title(f'Mini setting ({report["setting"]["split"]}): student mAP '
-                 'per method (dots: seeds)')
+    ax.set_title(f'mAP on {report["setting"]["split"]} (dots: seeds)')
     ax.legend(loc='lower right')
     fig.tight_layout()
     fig.savefig(path, dpi=120)
