@@ -11,7 +11,7 @@ __all__ = ['stage_maps']
 
 @torch.no_grad()
 def stage_maps(distiller: HGDDistiller, image: int = 0) -> Dict[str, dict]:
-    """W, A(T^), A(S^), the imitation error and L_k of every stage pair.
+    """W, the raw spatial attention of teacher and student (mean_c F^2), the imitation error and L_k of every stage pair.
 
     Read from the distiller's own :meth:`HGDDistiller.recorded_stage_terms`,
     i.e. from the features and inputs its recorders hold after a loss call,
@@ -26,24 +26,23 @@ def stage_maps(distiller: HGDDistiller, image: int = 0) -> Dict[str, dict]:
         ``weights``, ``teacher_attention``, ``student_attention`` and
         ``error`` (mean_c (S^ - T^)^2), and ``loss`` (L_k of the batch).
     """
-    tau = distiller.imitation_loss.tau
     maps = {}
     for (student, teacher), terms in zip(distiller.pairs,
                                          distiller.recorded_stage_terms()):
-        teacher_attention = terms.teacher_attention
-        if teacher_attention is None:  # the loss did not need it
-            teacher_attention = spatial_attention(terms.teacher, tau)
+        size = tuple(terms.teacher.shape[-2:])
+        teacher_attention = spatial_attention(terms.teacher_raw).reshape(
+            -1, *size)
         weights = terms.weights
         if weights is None:  # what the loss uses without micro weights
             weights = torch.full_like(teacher_attention,
                                       1.0 / teacher_attention[0].numel())
-        size = tuple(terms.teacher.shape[-2:])
         maps[student.key] = dict(
             title=f'{student.name} -> teacher {teacher.name} '
             f'(stride {teacher.stride}, {size})',
             weights=weights[image],
             teacher_attention=teacher_attention[image],
-            student_attention=spatial_attention(terms.student, tau)[image],
+            student_attention=spatial_attention(
+                terms.student_raw).reshape(-1, *size)[image],
             error=(terms.student - terms.teacher).pow(2).mean(dim=1)[image],
             loss=float(terms.loss))
     return maps

@@ -23,8 +23,8 @@ __all__ = [
     'display_image', 'draw_stage', 'visualize'
 ]
 
-PANELS = ('image + GT boxes', 'micro weights W', 'teacher attention A(T^)',
-          'student attention A(S^)', 'imitation error mean_c (S^-T^)^2')
+PANELS = ('image + GT boxes', 'micro weights W', 'teacher mean_c T^2',
+          'student mean_c S^2', 'imitation error mean_c (S^-T^)^2')
 
 # --- model -------------------------------------------------------------------
 

@@ -37,9 +37,22 @@ __all__ = [
 
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
 PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
+#: HGD as first formulated and shipped (all stages, every stage through a
+#: learnable 1x1 connector, uniform positions, no attention term, fixed 1/K,
+#: total weight 15), kept as the reference HGD v2 is measured against.
+HGD_V1_OPTIONS = {
+    'model.distiller.stages': 'all',
+    'model.distiller.connector.project': True,
+    'model.distiller.micro': None,
+    'model.distiller.loss.gamma': 0.0,
+    'model.distiller.macro.mode': 'fixed',
+    'model.distiller.macro.group_schedules': None,
+    'model.distiller.schedule.loss_weight': 15.0,
+}
 METHODS = {
     'baseline': study.Arm('baseline', STUDENT_CFG, distill=False),
     'hgd': study.Arm('hgd', HGD_CFG),
+    'hgd_v1': study.Arm('hgd_v1', HGD_CFG, HGD_V1_OPTIONS),
     **{
         peer: study.Arm(peer, osp.join(MINI_CONFIGS, 'peers',
                                        f'{peer}_fpn_{PAIR}'))
@@ -59,12 +72,13 @@ ABLATIONS = {
     f'hgd_{name}': study.Arm(
         f'hgd_{name}',
         osp.join(MINI_CONFIGS, 'ablations', f'hgd_ablation_{name}_{PAIR}'))
-    for name in ('fpn-only', 'no-consistency', 'per-image-std',
-                 'with-attention', 'with-micro', 'balanced-macro')
+    for name in ('fixed-macro', 'no-micro', 'no-consistency',
+                 'with-attention', 'all-stages')
 }
 #: (method, reference) pairs reported with their Welch intervals.
 COMPARISONS: Tuple[Tuple[str, str], ...] = (
     ('hgd', 'baseline'), *(('hgd', peer) for peer in PEERS),
+    ('hgd', 'hgd_v1'), ('hgd_v1', 'baseline'),
     *((peer, 'baseline') for peer in PEERS),
     ('narrow_hgd', 'narrow_baseline'), ('narrow_hgd', 'narrow_pkd'),
     ('narrow_pkd', 'narrow_baseline'),
@@ -95,9 +109,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--work-dir', default=osp.join(
         REPO, 'work_dirs', 'bench_accuracy'))
-    parser.add_argument('--teacher-work-dir', default=osp.join(
-        REPO, 'work_dirs', 'demo'),
-        help='where the demo keeps (or trains) the cached teacher')
+    parser.add_argument(
+        '--teacher-work-dir',
+        help='where the demo keeps (or trains) the cached teacher; default: '
+        'work_dirs/demo (work_dirs/demo_quick with --quick)')
     parser.add_argument('--data-root', help='default: data/mini_coco '
                         '(data/mini_coco_quick with --quick)')
     parser.add_argument('--quick', action='store_true',
@@ -146,6 +161,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             student=osp.relpath(STUDENT_CFG, REPO),
             configs={arm.name: osp.relpath(arm.config, REPO)
                      for arm, _ in plan},
+            arm_options={arm.name: arm.options
+                         for arm, _ in plan if arm.options},
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
             options=setting.base_options),
         teacher=setting.teacher_split_metrics,

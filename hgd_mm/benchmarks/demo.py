@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Optional, Sequence
 
 from ..mini import runs
-from ..mini.paths import (DATA_ROOT, HGD_CFG, PRETRAINED_ROOT,
-                          QUICK_DATA_ROOT, QUICK_PRETRAINED_ROOT, REPO,
+from ..mini.paths import (DATA_ROOT, DEMO_ROOT, HGD_CFG, PRETRAINED_ROOT,
+                          QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
+                          QUICK_PRETRAINED_ROOT, REPO,
                           STUDENT_CFG, TEACHER_CFG)
 from .demo_table import markdown
 
@@ -36,8 +37,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='make demo: HGD from nothing on 2 CPU cores, on data the '
         'project makes (one seed of the accuracy benchmark).')
-    parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs',
-                                                       'demo'))
+    parser.add_argument('--work-dir', help='default: work_dirs/demo '
+                        '(work_dirs/demo_quick with --quick)')
     parser.add_argument('--data-root', help='default: data/mini_coco '
                         '(data/mini_coco_quick with --quick)')
     parser.add_argument('--seed', type=int, default=0)
@@ -57,6 +58,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     if args.data_root is None:  # never let --quick replace the full set
         args.data_root = QUICK_DATA_ROOT if args.quick else DATA_ROOT
+    if args.work_dir is None:  # nor the full setting's teacher
+        args.work_dir = QUICK_DEMO_ROOT if args.quick else DEMO_ROOT
     start = time.time()
     sizes = runs.QUICK_DATA if args.quick else {}
     print(f'[demo] 1/5 mini dataset in {args.data_root}', flush=True)

@@ -7,6 +7,7 @@ Each finished run is appended to ``WORK_DIR/runs.json`` at once, keyed by
 (arm, seed, split, teacher key): an interrupted study continues where it
 stopped, and runs of another setting are neither resumed nor reported.
 """
+import fcntl
 import json
 import os
 import os.path as osp
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..mini import runs as mini_runs
-from ..mini.paths import (DATA_ROOT, PRETRAINED_ROOT, QUICK_DATA_ROOT,
+from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
+                          QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
                           QUICK_PRETRAINED_ROOT, STUDENT_CFG, TEACHER_CFG)
 from .statistics import describe, welch_interval
 
@@ -59,7 +61,7 @@ class Setting:
 def prepare(split: str,
             quick: bool,
             data_root: Optional[str],
-            teacher_work_dir: str,
+            teacher_work_dir: Optional[str],
             cfg_options: Sequence[str] = (),
             jobs: int = 1) -> Setting:
     """Make (or reuse) the data, the pre-trained backbones and the teacher,
@@ -69,7 +71,8 @@ def prepare(split: str,
         split: ``val`` (reported) or ``tune`` (for choosing).
         quick: tiny data, pre-training and runs (for the tests).
         data_root: the mini dataset; ``data/mini_coco(_quick)`` when None.
-        teacher_work_dir: where the teacher is cached (the demo's).
+        teacher_work_dir: where the teacher is cached; None: the demo's
+            (``work_dirs/demo``, ``work_dirs/demo_quick`` when quick).
         cfg_options: ``KEY=VALUE`` applied to every student run.
         jobs: runs side by side (then one torch thread each).
     """
@@ -77,6 +80,8 @@ def prepare(split: str,
         raise ValueError(f"split={split!r}: use 'val' or 'tune'")
     if data_root is None:  # never let --quick replace the full set
         data_root = QUICK_DATA_ROOT if quick else DATA_ROOT
+    if teacher_work_dir is None:  # nor the full setting's teacher
+        teacher_work_dir = QUICK_DEMO_ROOT if quick else DEMO_ROOT
     mini_runs.ensure_mini_data(data_root,
                                **(mini_runs.QUICK_DATA if quick else {}))
     pretrained = mini_runs.ensure_pretrained_backbones(
@@ -118,6 +123,19 @@ def load_runs(path: str) -> List[dict]:
         return []
     with open(path) as f:
         return json.load(f)
+
+
+def append_run(runs_file: str, run: dict) -> None:
+    """Add ``run`` to ``runs_file`` as it is on disk now, under an exclusive
+    lock and by an atomic rename: two studies sharing a work dir (e.g. two
+    invocations side by side) never drop each other's runs."""
+    with open(runs_file + '.lock', 'w') as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        runs = load_runs(runs_file) + [run]
+        partial = runs_file + '.part'
+        with open(partial, 'w') as f:
+            json.dump(runs, f, indent=1)
+        os.replace(partial, runs_file)
 
 
 def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
@@ -168,14 +186,12 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
             data_root=setting.data_root, quiet=True,
             threads=1 if jobs > 1 else None,
             env={'HGD_MINI_EVAL_SPLIT': setting.split})
+        run = dict(method=arm.name, seed=seed, split=setting.split,
+                   **{k: result[k] for k in mini_runs.METRICS},
+                   s_per_iter=result['s_per_iter'], teacher_key=key)
         with lock:
-            stored.append(dict(method=arm.name, seed=seed,
-                               split=setting.split,
-                               **{k: result[k] for k in mini_runs.METRICS},
-                               s_per_iter=result['s_per_iter'],
-                               teacher_key=key))
-            with open(runs_file, 'w') as f:
-                json.dump(stored, f, indent=1)
+            stored.append(run)
+            append_run(runs_file, run)
         print(f'[study {index}/{len(plan)}] {label}: mAP '
               f'{result["bbox_mAP"]:.1f}', flush=True)
 

@@ -21,15 +21,53 @@ from .accuracy_report import markdown
 __all__ = ['CANDIDATES', 'parse_args', 'main']
 
 HGD = 'model.distiller.'
-#: Candidates of the study: HGD as shipped, its total weight and its stages.
+#: Every mechanism pinned off, whatever the shipped defaults are, so a
+#: candidate means the same before and after the defaults change.
+PINNED = {HGD + 'micro': None, HGD + 'loss.gamma': 0.0,
+          HGD + 'loss.attention': 'spatial', HGD + 'macro.mode': 'fixed',
+          HGD + 'macro.group_schedules': None,
+          HGD + 'schedule.loss_weight': 15.0}
+NECK = {HGD + 'stages': 'neck'}
+MICRO = {HGD + 'micro.mix': 0.5, HGD + 'micro.fg_share': 0.5,
+         HGD + 'micro.size_power': 0.5, HGD + 'micro.background': 'uniform'}
+ATTENTION = {HGD + 'loss.gamma': 1.0}
+GAP = {HGD + 'macro.mode': 'gap'}
+BACKBONE_DECAY = {HGD + 'stages': 'all',
+                  HGD + 'macro.group_schedules.backbone.decay': 'cosine'}
+
+
+def candidate(name: str, *option_sets: Dict[str, object]) -> study.Arm:
+    """An HGD arm: the shipped config, every mechanism pinned off, then the
+    union of ``option_sets`` (a set key ``a.b`` replaces a pinned ``a``)."""
+    options: Dict[str, object] = dict(PINNED)
+    for option_set in option_sets:
+        for key in option_set:
+            for pinned in [k for k in options if key.startswith(k + '.')]:
+                del options[pinned]
+        options.update(option_set)
+    return study.Arm(name, HGD_CFG, options)
+
+
+#: Candidates of the HGD v2 study, each one mechanism on top of the FPN-only
+#: imitation (which, with equally wide FPNs, is PKD's loss): two formulations
+#: of each of micro weights, attention term and stage weighting.
 CANDIDATES: Dict[str, study.Arm] = {
     arm.name: arm
     for arm in (
         study.Arm('baseline', STUDENT_CFG, distill=False),
-        study.Arm('hgd', HGD_CFG),
-        study.Arm('hgd_w5', HGD_CFG, {HGD + 'schedule.loss_weight': 5.0}),
-        study.Arm('hgd_w30', HGD_CFG, {HGD + 'schedule.loss_weight': 30.0}),
-        study.Arm('hgd_neck', HGD_CFG, {HGD + 'stages': 'neck'}),
+        candidate('neck', NECK),
+        candidate('neck+micro', NECK, MICRO),
+        candidate('neck+micro-saliency', NECK, MICRO,
+                  {HGD + 'micro.background': 'saliency'}),
+        candidate('neck+attention', NECK, ATTENTION),
+        candidate('neck+attention-channel', NECK, ATTENTION,
+                  {HGD + 'loss.attention': 'spatial_channel'}),
+        candidate('neck+gap-macro', NECK, GAP),
+        candidate('all', {HGD + 'stages': 'all'}),
+        candidate('all+backbone-decay', BACKBONE_DECAY),
+        # Second round: the winners of the first, combined.
+        candidate('neck+gap-macro+micro', NECK, GAP, MICRO),
+        candidate('all+gap-macro+backbone-decay', BACKBONE_DECAY, GAP),
     )
 }
 
@@ -48,8 +86,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--work-dir', default=osp.join(
         REPO, 'work_dirs', 'bench_tuning'))
-    parser.add_argument('--teacher-work-dir', default=osp.join(
-        REPO, 'work_dirs', 'demo'))
+    parser.add_argument(
+        '--teacher-work-dir',
+        help='where the demo keeps (or trains) the cached teacher; default: '
+        'work_dirs/demo (work_dirs/demo_quick with --quick)')
     parser.add_argument('--data-root')
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--jobs', type=int, default=2)
@@ -71,7 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
     comparisons = [(c, 'baseline') for c in names]
-    comparisons += [(c, 'hgd') for c in names if c != 'hgd']
+    comparisons += [(c, 'neck') for c in names if c != 'neck']
     report = dict(
         setting=dict(
             split='tune', teacher=osp.relpath(TEACHER_CFG, REPO),

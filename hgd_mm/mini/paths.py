@@ -10,7 +10,7 @@ __all__ = [
     'REPO', 'MINI_CONFIGS', 'TEACHER_CFG', 'STUDENT_CFG', 'HGD_CFG',
     'NARROW_STUDENT_CFG', 'NARROW_HGD_CFG', 'TRAIN_TOOL', 'TEST_TOOL',
     'DATA_ROOT', 'QUICK_DATA_ROOT', 'PRETRAINED_ROOT',
-    'QUICK_PRETRAINED_ROOT', 'RESULTS'
+    'QUICK_PRETRAINED_ROOT', 'RESULTS', 'DEMO_ROOT', 'QUICK_DEMO_ROOT'
 ]
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -33,3 +33,7 @@ QUICK_DATA_ROOT = osp.join(REPO, 'data', 'mini_coco_quick')
 PRETRAINED_ROOT = osp.join(REPO, 'work_dirs', 'mini_pretrained')
 QUICK_PRETRAINED_ROOT = osp.join(REPO, 'work_dirs', 'mini_pretrained_quick')
 RESULTS = osp.join(REPO, 'docs', 'results')
+#: Where the demo trains, and keeps the teacher every study reuses; quick
+#: (test-sized) runs keep theirs apart, so they never replace the real one.
+DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo')
+QUICK_DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo_quick')

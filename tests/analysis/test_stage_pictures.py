@@ -12,8 +12,7 @@ from hgd_mm.analysis.stage_pictures import (build_model, display_image,
 from helpers import MINI
 
 HGD_CONFIG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
-STAGES = ['backbone_0', 'backbone_1', 'backbone_2', 'backbone_3', 'neck_0',
-          'neck_1', 'neck_2', 'neck_3', 'neck_4']
+STAGES = ['neck_0', 'neck_1', 'neck_2', 'neck_3', 'neck_4']
 
 
 def test_visualize_loads_a_distillation_checkpoint(mini_data, tmp_path):

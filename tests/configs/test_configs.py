@@ -181,6 +181,9 @@ def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
     cfg = load_config(path)
     model = build_model(offline_model_cfg(cfg.model))
     detector = detector_of(model)
+    # As inside a Runner: schedules that decay over training read max_iters.
+    from mmengine.logging import MessageHub
+    MessageHub.get_current_instance().update_info('max_iters', 1000)
 
     loss, log_vars = loss_step(model, num_classes_of(detector))
 

@@ -39,7 +39,7 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
               str(data), '--out-dir', str(out_dir), '--jobs', '2']
     output = run([osp.join(REPO, 'tools', 'benchmarks', 'accuracy.py'),
                   '--seeds', '0', '1', '--methods', 'baseline', 'hgd',
-                  '--ablations', 'hgd_fpn-only',
+                  '--ablations', 'hgd_no-micro',
                   '--ablation-seeds', '0', '--work-dir', str(bench),
                   *common])
     assert 'reusing' in output  # the demo's backbones and teacher
@@ -49,13 +49,13 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
             if r['method'] == 'baseline'] != [99.0]
     assert [(r['method'], r['seed']) for r in report['runs']] == [
         ('baseline', 0), ('hgd', 0), ('baseline', 1), ('hgd', 1),
-        ('hgd_fpn-only', 0)]
+        ('hgd_no-micro', 0)]
     assert {'method', 'seed', 'split', 'bbox_mAP', 'bbox_mAP_50',
             'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l'} <= set(report['runs'][0])
     summary = report['summary']
     assert summary['methods']['hgd']['n'] == 2
     pairs = [(d['method'], d['reference']) for d in summary['differences']]
-    assert ('hgd', 'baseline') in pairs and ('hgd_fpn-only', 'hgd') in pairs
+    assert ('hgd', 'baseline') in pairs and ('hgd_no-micro', 'hgd') in pairs
     hgd_vs_student = summary['differences'][pairs.index(('hgd', 'baseline'))]
     assert hgd_vs_student['n_a'] == hgd_vs_student['n_b'] == 2
     assert 'teacher_bbox_mAP' in report and report['setting']['split'] == 'val'
@@ -64,11 +64,35 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
 
     # The tuning study scores the tune split, teacher included.
     output = run([osp.join(REPO, 'tools', 'benchmarks', 'tuning.py'),
-                  '--seeds', '0', '--candidates', 'hgd_w5', '--work-dir',
+                  '--seeds', '0', '--candidates', 'neck+micro', '--work-dir',
                   str(tmp_path / 'tune'), *common])
     tuning = json.load(open(out_dir / 'tuning.json'))
     assert {r['split'] for r in tuning['runs']} == {'tune'}
-    assert [r['method'] for r in tuning['runs']] == ['hgd_w5']
-    assert tuning['setting']['candidates']['hgd_w5']['options'] == {
-        'model.distiller.schedule.loss_weight': 5.0}
+    assert [r['method'] for r in tuning['runs']] == ['neck+micro']
+    options = tuning['setting']['candidates']['neck+micro']['options']
+    assert options['model.distiller.stages'] == 'neck'
+    assert options['model.distiller.micro.mix'] == 0.5
     assert 'bbox_mAP' in tuning['teacher']
+
+
+def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):
+    # A --quick run once trained its tiny teacher into work_dirs/demo and
+    # replaced the real one; quick and full settings keep separate teachers.
+    from hgd_mm.benchmarks import study
+    from hgd_mm.mini import paths
+    seen = []
+    monkeypatch.setattr(study.mini_runs, 'ensure_mini_data',
+                        lambda *a, **k: None)
+    monkeypatch.setattr(study.mini_runs, 'ensure_pretrained_backbones',
+                        lambda *a, **k: {})
+
+    def teacher_run(work_root, *args, **kwargs):
+        seen.append(work_root)
+        return dict(key='k', checkpoint='t.pth',
+                    **{m: 0.0 for m in study.mini_runs.METRICS})
+
+    monkeypatch.setattr(study.mini_runs, 'teacher_run', teacher_run)
+    study.prepare('val', True, None, None)
+    study.prepare('val', False, None, None)
+    assert seen == [paths.QUICK_DEMO_ROOT, paths.DEMO_ROOT]
+    assert paths.QUICK_DEMO_ROOT != paths.DEMO_ROOT

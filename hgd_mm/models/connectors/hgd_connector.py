@@ -19,6 +19,12 @@ class HGDConnector(BaseModule):
     differ, the map is resized bilinearly to the teacher's size. The connector
     trains with the student and is dropped when the student is exported.
 
+    By default a stage whose channel count already equals the teacher's is
+    compared as it is (no projection): a learnable projection there lets the
+    student's own features drift from the teacher's, with the connector
+    absorbing the difference, and this is how MMRazor's PKD, CWD and MGD
+    compare equally wide FPNs.
+
     Args:
         student_channels: channels of the student stage.
         teacher_channels: channels of the paired teacher stage.
@@ -28,6 +34,8 @@ class HGDConnector(BaseModule):
             The distiller turns it off when its consistency normalisation
             subtracts the per-channel mean, which would cancel the bias and
             leave it a parameter that never trains. Defaults to True.
+        project: whether to project; None (default) projects only when the
+            channel counts differ.
         init_cfg: mmengine init config.
     """
 
@@ -36,15 +44,23 @@ class HGDConnector(BaseModule):
                  teacher_channels: int,
                  norm_cfg: Optional[dict] = None,
                  bias: bool = True,
+                 project: Optional[bool] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        self.projection = nn.Conv2d(
+        if project is None:
+            project = student_channels != teacher_channels
+        if not project and student_channels != teacher_channels:
+            raise ValueError(
+                f'HGDConnector: project=False needs equal channel counts, got '
+                f'student {student_channels} and teacher {teacher_channels}; '
+                f'leave project=None to project where they differ.')
+        self.projection = (nn.Conv2d(
             student_channels,
             teacher_channels,
             1,
-            bias=bias and norm_cfg is None)
+            bias=bias and norm_cfg is None) if project else nn.Identity())
         self.norm = (build_norm_layer(norm_cfg, teacher_channels)[1]
-                     if norm_cfg is not None else nn.Identity())
+                     if norm_cfg is not None and project else nn.Identity())
 
     def forward(self,
                 student_feature: torch.Tensor,

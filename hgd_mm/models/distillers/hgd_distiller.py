@@ -21,6 +21,9 @@ __all__ = [
 ]
 
 INPUTS = 'hgd_inputs'
+#: ``micro``'s default: MicroReweighting with its own defaults (never
+#: mutated: component_cfg copies it).
+DEFAULT_MICRO: dict = {}
 # Two BGR pixels whose channels all differ: a different mean, std or channel
 # order in a data preprocessor changes what it makes of them.
 PROBE_PIXELS = ((0, 100, 200), (255, 30, 60))
@@ -61,29 +64,32 @@ class HGDDistiller(ConfigurableDistiller):
     """Hands-on Guidance Distillation (Qin et al., ICME 2021), as this project
     formulates it in ``docs/method.md``.
 
-    With no arguments it distils every stage (every backbone output and every
-    neck level) of any mmdet detector pair that has a backbone: stages are
-    discovered on a probe image when the algorithm is built, paired by stride,
-    connected by :class:`HGDConnector` with the right channel counts, and the
-    ground-truth boxes are read from the student's inputs. No recorder needs
-    to be configured. Per step, for every pair k (:func:`stage_terms`)::
+    With no arguments it distils every neck level of any mmdet detector
+    pair (``stages='all'`` adds every backbone output): stages are discovered
+    on a probe image when the algorithm is built, paired by stride,
+    connected by :class:`HGDConnector` where their channel counts differ, and
+    the ground-truth boxes are read from the student's inputs. No recorder
+    needs to be configured. Per step, for every pair k (:func:`stage_terms`)::
 
-        S^, T^ = norm(connector_k(S_k)), norm(T_k)
-        W      = micro(gt boxes, A(T^))                  # per position
-        L_k    = HandsOnImitationLoss(S^, T^, W)
-        loss   = w(t) * macro([L_1..L_K])                 # per stage, logged
+        S~, T  = connector_k(S_k), T_k                  # raw, aligned
+        S^, T^ = norm(S~), norm(T)                      # consistency
+        W      = micro(gt boxes[, saliency of T])       # per position, sum 1
+        L_k    = HandsOnImitationLoss(S^, T^, W[, S~, T])
+        loss   = w(t) * macro([L_1..L_K])                # per stage, logged
 
     Logged per stage ``s``: ``loss_hgd_<s>`` (its weighted share of the loss,
     back-propagated) and ``lambda_hgd_<s>`` (its macro weight); and
     ``hgd_weight``, the schedule's w(t).
 
-    The defaults (standardisation over the batch, fixed 1/K stage weights,
-    ``loss_weight=15``, no micro weights, no attention term) are what measured
-    best on the embedded mini setting; the README ("How HGD's defaults were
-    chosen") has the measurements. Every mechanism stays available in config.
+    The defaults (HGD v2: FPN levels, standardisation over the batch, micro
+    weights mixing the plain mean with box-guided weights, ``gap`` stage
+    weights, ``loss_weight=15``, no attention term) are what measured best on
+    the embedded mini setting's tuning split; the README ("Tuning split")
+    has the study, including the mechanisms that did not help (backbone
+    stages, the attention term). Every mechanism stays available in config.
 
     Args:
-        stages: ``'all'`` (default), ``'backbone'``, ``'neck'`` or a list of
+        stages: ``'neck'`` (default), ``'all'``, ``'backbone'`` or a list of
             student stage names such as ``['backbone.1', 'neck.0']``.
         pairs: explicit ``[(student_stage, teacher_stage), ...]`` by name;
             overrides stride pairing.
@@ -92,19 +98,24 @@ class HGDDistiller(ConfigurableDistiller):
         probe_size: (H, W) of the blank probe image used to discover stages.
             Must be divisible by the largest stride. Defaults to (256, 256).
         connector: connector config; channel counts are filled in.
-            ``dict(type='HGDConnector', norm_cfg=None)`` by default, with a
-            bias only when ``normalization='none'``.
+            ``dict(type='HGDConnector', norm_cfg=None)`` by default: a 1x1
+            projection only where the channel counts differ
+            (``project=True`` projects everywhere), with a bias only when
+            ``normalization='none'``.
         normalization: consistency normalisation of both sides,
             ``'batch_channel_std'`` (default; per channel over B x H x W, as
             PKD), ``'channel_std'`` (per image and channel over H x W) or
             ``'none'``.
         loss: imitation loss config (``HandsOnImitationLoss``). Defaults to
             ``dict(gamma=0.0)``: the attention term is off unless asked for.
-        micro: micro re-weighting config (``MicroReweighting``, e.g.
-            ``dict()``), or None (default) to weight positions uniformly.
+        micro: micro re-weighting config (``MicroReweighting``); defaults to
+            ``dict()`` (its own defaults: mix 0.5, fg_share 0.5, size_power
+            0.5, uniform background); None weighs positions uniformly.
         macro: macro re-weighting config (``MacroReweighting``), without
-            ``num_stages``. Defaults to ``dict(mode='fixed')``: every stage
-            weighs 1/K; ``mode='balanced'`` or ``'uncertainty'`` on request.
+            ``num_stages`` and ``stage_groups``. Defaults to
+            ``dict(mode='gap')``: stage weights 1/K scaled by how far the
+            student still is from each stage; ``'fixed'``, ``'balanced'``
+            or ``'uncertainty'`` on request.
         schedule: total-weight schedule config (``DistillWeightSchedule``).
             Defaults to ``dict(loss_weight=15.0)``, constant.
         max_nonfinite: how many non-finite stage losses are skipped (each
@@ -117,21 +128,25 @@ class HGDDistiller(ConfigurableDistiller):
     """
 
     def __init__(self,
-                 stages: Union[str, Sequence[str]] = 'all',
+                 stages: Union[str, Sequence[str]] = 'neck',
                  pairs: Optional[Sequence[Sequence[str]]] = None,
                  on_unpaired: str = 'error',
                  probe_size: Sequence[int] = (256, 256),
                  connector: Optional[dict] = None,
                  normalization: Optional[str] = 'batch_channel_std',
                  loss: Optional[dict] = None,
-                 micro: Optional[dict] = None,
+                 micro: Optional[dict] = DEFAULT_MICRO,
                  macro: Optional[dict] = None,
                  schedule: Optional[dict] = None,
                  max_nonfinite: int = 100,
                  student_recorders: Optional[Dict[str, Dict]] = None,
                  teacher_recorders: Optional[Dict[str, Dict]] = None,
                  **kwargs) -> None:
-        super().__init__(**kwargs)
+        # The parent checks loss_forward_mappings against the recorders it
+        # is given, so it gets the extra ones; prepare_from_student/teacher
+        # then rebuild both managers with the stage recorders added.
+        super().__init__(student_recorders=student_recorders,
+                         teacher_recorders=teacher_recorders, **kwargs)
         if max_nonfinite < 0:
             raise ValueError(f'HGDDistiller: max_nonfinite={max_nonfinite} '
                              f'must be >= 0.')
@@ -153,7 +168,8 @@ class HGDDistiller(ConfigurableDistiller):
                           defaults=dict(gamma=0.0)))
         self.micro = (MODELS.build(component_cfg(micro, 'MicroReweighting'))
                       if micro is not None else None)
-        self.macro_cfg = component_cfg(macro, 'MacroReweighting')
+        self.macro_cfg = component_cfg(macro, 'MacroReweighting',
+                                       defaults=dict(mode='gap'))
         self.schedule = MODELS.build(
             component_cfg(schedule, 'DistillWeightSchedule',
                           defaults=dict(loss_weight=15.0)))
@@ -222,7 +238,8 @@ class HGDDistiller(ConfigurableDistiller):
             for student, teacher in self.pairs
         })
         self.macro = MODELS.build(
-            dict(self.macro_cfg, num_stages=len(self.pairs)))
+            dict(self.macro_cfg, num_stages=len(self.pairs),
+                 stage_groups=[student.source for student, _ in self.pairs]))
 
     def warn_on_normalization_mismatch(self) -> None:
         """The teacher sees the batch as the *student's* data preprocessor
@@ -307,7 +324,9 @@ class HGDDistiller(ConfigurableDistiller):
                 kept.append(loss)
             else:
                 connector = self.stage_connectors[student.key]
-                kept.append(sum(p.sum() for p in connector.parameters()) * 0)
+                kept.append(
+                    sum((p.sum() for p in connector.parameters()),
+                        losses.new_zeros(())) * 0)
         return torch.stack(kept)
 
     def compute_distill_losses(self) -> Dict[str, torch.Tensor]:

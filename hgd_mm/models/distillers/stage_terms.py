@@ -8,7 +8,7 @@ from typing import Callable, List, NamedTuple, Optional, Sequence
 import torch
 from torch import nn
 
-from ..losses import spatial_attention
+from ..weighting import teacher_saliency
 
 __all__ = ['StageTerms', 'stage_terms']
 
@@ -19,16 +19,20 @@ class StageTerms(NamedTuple):
     Args:
         student: S^ = normalize(connector(S)), (B, C, H, W), with gradient.
         teacher: T^ = normalize(T), (B, C, H, W), detached.
+        student_raw: connector(S) before normalisation, with gradient.
+        teacher_raw: T before normalisation, detached.
         weights: micro weights W (B, H, W), or None when positions are
             weighted uniformly (no micro re-weighting configured).
-        teacher_attention: A(T^) (B, H, W) when the micro weights needed it,
-            else None.
+        teacher_saliency: the raw teacher's ``mean_c |T|`` (B, H, W) when the
+            micro weights needed it, else None.
         loss: L_k, a scalar.
     """
     student: torch.Tensor
     teacher: torch.Tensor
+    student_raw: torch.Tensor
+    teacher_raw: torch.Tensor
     weights: Optional[torch.Tensor]
-    teacher_attention: Optional[torch.Tensor]
+    teacher_saliency: Optional[torch.Tensor]
     loss: torch.Tensor
 
 
@@ -48,8 +52,7 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
         teacher: its paired teacher stage (B, Ct, Ht, Wt).
         connector: the pair's connector, mapping Cs x Hs x Ws to the teacher.
         normalize: the consistency normalisation of both sides.
-        imitation_loss: a ``HandsOnImitationLoss``; its ``tau`` is also the
-            temperature of the attention the micro weights use.
+        imitation_loss: a ``HandsOnImitationLoss``.
         micro: a ``MicroReweighting``, or None for uniform weights.
         gt_boxes: per image (Ni, 4) xyxy boxes in input pixels (read by
             the micro weights only).
@@ -58,11 +61,16 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
     with torch.autocast(device_type=student.device.type, enabled=False):
         aligned = connector(student.float(), teacher.shape[-2:])
         student_hat = normalize(aligned)
-        weights = attention = None
+        weights = saliency = None
         with torch.no_grad():  # the teacher side is a constant target
-            teacher_hat = normalize(teacher.detach().float())
+            teacher_raw = teacher.detach().float()
+            teacher_hat = normalize(teacher_raw)
             if micro is not None:
-                attention = spatial_attention(teacher_hat, imitation_loss.tau)
-                weights = micro(gt_boxes, input_size, attention)
-        loss = imitation_loss(student_hat, teacher_hat, weights)
-    return StageTerms(student_hat, teacher_hat, weights, attention, loss)
+                if micro.needs_saliency:
+                    saliency = teacher_saliency(teacher_raw)
+                weights = micro(gt_boxes, input_size, teacher.shape[-2:],
+                                saliency)
+        loss = imitation_loss(student_hat, teacher_hat, weights, aligned,
+                              teacher_raw)
+    return StageTerms(student_hat, teacher_hat, aligned, teacher_raw, weights,
+                      saliency, loss)

@@ -1,4 +1,7 @@
 from .hands_on_imitation_loss import (HandsOnImitationLoss, channel_attention,
-                                      spatial_attention)
+                                      cosine_distance, spatial_attention)
 
-__all__ = ['HandsOnImitationLoss', 'spatial_attention', 'channel_attention']
+__all__ = [
+    'HandsOnImitationLoss', 'spatial_attention', 'channel_attention',
+    'cosine_distance'
+]

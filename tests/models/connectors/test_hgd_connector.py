@@ -34,3 +34,23 @@ def test_norm_layer_and_gradients():
     out = connector(torch.randn(2, 4, 5, 5), (10, 10))
     out.sum().backward()
     assert connector.projection.weight.grad is not None
+
+
+def test_equal_channels_are_compared_as_they_are_by_default():
+    connector = HGDConnector(8, 8)
+    assert isinstance(connector.projection, torch.nn.Identity)
+    assert not list(connector.parameters())
+    feature = torch.randn(2, 8, 6, 6)
+    assert torch.equal(connector(feature), feature)
+    resized = connector(feature, (12, 12))
+    torch.testing.assert_close(
+        resized, torch.nn.functional.interpolate(
+            feature, size=(12, 12), mode='bilinear', align_corners=False))
+    assert isinstance(HGDConnector(8, 8, project=True).projection,
+                      torch.nn.Conv2d)
+    assert isinstance(HGDConnector(4, 8).projection, torch.nn.Conv2d)
+
+
+def test_no_projection_between_different_widths_is_refused():
+    with pytest.raises(ValueError, match='project=False'):
+        HGDConnector(4, 8, project=False)

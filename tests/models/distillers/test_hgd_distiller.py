@@ -3,6 +3,7 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from helpers import (build, demo_batch, hgd_algorithm, tiny_faster_rcnn,
                      tiny_retinanet)
@@ -44,7 +45,8 @@ def snapshot(module):
                               'retinanet_r50_mobilenetv2'])
 def test_one_line_config_trains_and_leaves_the_teacher_untouched(
         student, teacher):
-    algorithm = build(hgd_algorithm(student, teacher))
+    algorithm = build(hgd_algorithm(student, teacher,
+                                    distiller=dict(stages='all')))
     distiller = algorithm.distiller
     # Every backbone output and every neck level, channels differing.
     assert len(distiller.pairs) == 9
@@ -78,18 +80,24 @@ def test_single_teacher_distill_and_state_before_the_optimizer():
     assert 'distiller.macro.log_vars' in keys
     losses = optimizer_steps(algorithm, steps=1)
     assert algorithm.distiller.macro.log_vars.grad is not None
-    assert torch.isfinite(losses['distill.loss_hgd_backbone_0'])
+    assert torch.isfinite(losses['distill.loss_hgd_neck_0'])
 
 
 def test_zero_loss_when_the_aligned_student_equals_the_teacher():
     model = tiny_retinanet(18, 8, 16)
-    algorithm = build(hgd_algorithm(model, copy.deepcopy(model)))
+    algorithm = build(hgd_algorithm(model, copy.deepcopy(model),
+                                    distiller=dict(stages='all')))
     algorithm.student.load_state_dict(algorithm.teacher.state_dict())
+    projected = 0
     for connector in algorithm.distiller.stage_connectors.values():
+        if isinstance(connector.projection, torch.nn.Identity):
+            continue  # equal channels: compared as they are
+        projected += 1
         channels = connector.projection.weight.shape[0]
         with torch.no_grad():
             connector.projection.weight.copy_(
                 torch.eye(channels)[:, :, None, None])
+    assert projected == 0  # teacher-shaped student: no projection at all
     algorithm.eval()  # same BN behaviour on both sides
     inputs, samples = demo_batch(algorithm)
     with algorithm.distiller.student_recorders, \
@@ -113,7 +121,7 @@ def test_options_are_overridable():
         hgd_algorithm(
             tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
             distiller=dict(stages='neck', micro=None,
-                           loss=dict(alpha=2.0, gamma=0.0, tau=1.0),
+                           loss=dict(alpha=2.0, gamma=0.0),
                            macro=dict(mode='fixed',
                                       stage_weights=[1, 1, 1, 1, 0]),
                            schedule=dict(loss_weight=3.0),
@@ -201,10 +209,10 @@ def test_different_input_normalisation_warns():
 
 
 @pytest.mark.parametrize('distiller,match', [
-    (dict(loss=dict(tau=0.0)), 'tau'),
+    (dict(loss=dict(attention='channel')), 'attention'),
     (dict(loss=dict(alpha=-1.0)), 'alpha'),
     (dict(macro=dict(mode='softmax')), 'mode'),
-    (dict(micro=dict(fg_weight=-1.0)), 'fg_weight'),
+    (dict(micro=dict(mix=-1.0)), 'mix'),
     (dict(schedule=dict(loss_weight=-2.0)), 'loss_weight'),
     (dict(stages=['neck.9']), 'do not exist'),
     (dict(on_unpaired='ignore'), 'on_unpaired'),
@@ -241,3 +249,101 @@ def test_crowd_boxes_are_not_imitated_as_foreground():
         bboxes=torch.tensor([[10.0, 10.0, 60.0, 60.0]]),
         labels=torch.tensor([1]))
     assert gt_boxes_of([sample])[0].tolist() == [[0.0, 0.0, 8.0, 8.0]]
+
+
+def test_extra_mmrazor_recorders_and_losses_run_beside_hgd():
+    # As a user writes it: an L2Loss through a ConvModuleConnector on P3,
+    # recorded by recorders of their own, in the HGD distiller.
+    extra = dict(
+        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        connectors=dict(sfeat=dict(type='ConvModuleConnector', in_channel=16,
+                                   out_channel=32)),
+        distill_losses=dict(loss_l2_p3=dict(type='L2Loss', loss_weight=1.0)),
+        loss_forward_mappings=dict(loss_l2_p3=dict(
+            s_feature=dict(from_student=True, recorder='fpn', data_idx=0,
+                           connector='sfeat'),
+            t_feature=dict(from_student=False, recorder='fpn',
+                           data_idx=0))))
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+                      distiller=dict(stages='neck', **extra)))
+    distiller = algorithm.distiller
+    inputs, samples = demo_batch(algorithm)
+    losses = algorithm(inputs, samples, mode='loss')
+    assert {f'distill.loss_hgd_neck_{i}' for i in range(5)} <= set(losses)
+    # The extra loss is MMRazor's L2Loss of the recorded P3 pair.
+    from mmrazor.models.losses import L2Loss
+    student_p3 = distiller.student_recorders.get_recorder(
+        'fpn').get_record_data(0)[0]
+    teacher_p3 = distiller.teacher_recorders.get_recorder(
+        'fpn').get_record_data(0)[0]
+    expected = L2Loss()(distiller.connectors['sfeat'](student_p3),
+                        teacher_p3)
+    torch.testing.assert_close(losses['distill.loss_l2_p3'], expected)
+    losses['distill.loss_l2_p3'].backward()
+    weight = distiller.connectors['sfeat'].conv_module.conv.weight
+    assert weight.grad is not None and weight.grad.abs().sum() > 0
+
+
+def test_neck_only_hgd_equals_mmrazor_pkd():
+    """HGD with stages='neck', no micro weights, no attention term, fixed
+    stage weights and loss_weight = K * pkd_weight / 2 is PKD's loss, level
+    for level (equally wide FPNs: no projection on either side)."""
+    from mmrazor.models.losses import PKDLoss
+    pkd_weight = 6.0
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32),
+                      distiller=dict(stages='neck', micro=None,
+                                     loss=dict(gamma=0.0),
+                                     macro=dict(mode='fixed'),
+                                     schedule=dict(loss_weight=5 *
+                                                   pkd_weight / 2))))
+    distiller = algorithm.distiller
+    assert all(isinstance(c.projection, torch.nn.Identity)
+               for c in distiller.stage_connectors.values())
+    inputs, samples = demo_batch(algorithm)
+    losses = algorithm(inputs, samples, mode='loss')
+    student = distiller.recorded_stages(distiller.student_recorders)
+    teacher = distiller.recorded_stages(distiller.teacher_recorders)
+
+    class BiasedStdPKDLoss(PKDLoss):
+        """PKD with the biased std and eps inside the root, as HGD (and
+        batch norm) standardise; everything else is PKD's own code."""
+
+        def norm(self, feat):
+            return F.batch_norm(feat, None, None, training=True, eps=1e-5)
+
+    pkd = PKDLoss(loss_weight=pkd_weight)
+    biased_pkd = BiasedStdPKDLoss(loss_weight=pkd_weight)
+    for (s, t) in distiller.pairs:
+        hgd = losses[f'distill.loss_hgd_{s.key}']
+        torch.testing.assert_close(
+            hgd, biased_pkd(student[s.name], teacher[t.name]), rtol=1e-5,
+            atol=1e-6)
+        # PKD's own std is unbiased: it differs by sqrt(n / (n - 1)),
+        # n = B x H x W, visible only on the tiny grids of this test.
+        if s.index == 0:
+            torch.testing.assert_close(
+                hgd, pkd(student[s.name], teacher[t.name]), rtol=0.01,
+                atol=0)
+
+
+def test_defaults_are_hgd_v2():
+    """The one-line distiller: FPN levels, projection only where channels
+    differ, micro weights on, gap stage weights, no attention term."""
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32)))
+    distiller = algorithm.distiller
+    assert [s.name for s, _ in distiller.pairs] == [f'neck.{i}'
+                                                    for i in range(5)]
+    assert all(isinstance(c.projection, torch.nn.Identity)
+               for c in distiller.stage_connectors.values())
+    assert distiller.micro is not None and distiller.micro.mix == 0.5
+    assert distiller.macro.mode == 'gap'
+    assert distiller.imitation_loss.gamma == 0.0
+    assert distiller.schedule.loss_weight == 15.0
+    losses = optimizer_steps(algorithm, steps=2)
+    lambdas = torch.stack([losses[f'distill.lambda_hgd_neck_{i}']
+                           for i in range(5)])
+    assert lambdas.sum().item() == pytest.approx(1.0, rel=1e-5)

@@ -24,6 +24,8 @@ def standardize_over_batch(feature):
 
 def project(connector, feature):
     """The 1x1 convolution as a sum over input channels (same grid)."""
+    if isinstance(connector.projection, torch.nn.Identity):
+        return feature
     weight = connector.projection.weight[:, :, 0, 0]
     return torch.einsum('oc,bchw->bohw', weight, feature)
 
@@ -37,7 +39,8 @@ def test_terms_match_a_loop_reference_and_only_the_student_side_learns():
     loss = HandsOnImitationLoss(gamma=0.0)
     terms = stage_terms(student, teacher, connector,
                         get_normalization('batch_channel_std'), loss,
-                        MicroReweighting(), boxes, (64, 64))
+                        MicroReweighting(background='saliency'), boxes,
+                        (64, 64))
 
     student_hat = standardize_over_batch(project(connector, student))
     teacher_hat = standardize_over_batch(teacher.detach())
@@ -54,7 +57,10 @@ def test_terms_match_a_loop_reference_and_only_the_student_side_learns():
                 expected += terms.weights[b, h, w] * error
     torch.testing.assert_close(terms.loss, expected / 2, atol=1e-5,
                                rtol=1e-5)
-    assert terms.teacher_attention.shape == (2, 8, 8)
+    # Saliency from the raw teacher (where it fires), not the standardised.
+    torch.testing.assert_close(terms.teacher_saliency,
+                               teacher.detach().abs().mean(dim=1))
+    torch.testing.assert_close(terms.teacher_raw, teacher.detach())
     assert not terms.teacher.requires_grad and not terms.weights.requires_grad
 
     terms.loss.backward()
@@ -64,11 +70,11 @@ def test_terms_match_a_loop_reference_and_only_the_student_side_learns():
 
 def test_without_micro_weights_the_loss_is_the_mean_squared_error():
     torch.manual_seed(1)
-    connector = HGDConnector(4, 4, bias=False)
+    connector = HGDConnector(4, 4, bias=False, project=True)
     student, teacher = torch.randn(3, 4, 5, 5), torch.randn(3, 4, 5, 5)
     terms = stage_terms(student, teacher, connector, get_normalization(None),
                         HandsOnImitationLoss(gamma=0.0), None, [], (40, 40))
-    assert terms.weights is None and terms.teacher_attention is None
+    assert terms.weights is None and terms.teacher_saliency is None
     expected = (project(connector, student) - teacher).pow(2).mean()
     torch.testing.assert_close(terms.loss, expected)
 
@@ -87,11 +93,13 @@ def test_terms_are_fp32_under_bf16_autocast():
 
 
 def test_distiller_losses_match_a_reference_from_the_recorded_features():
-    """The whole loss path (defaults: batch standardisation, no micro, no
-    attention, fixed 1/K, w=15) against its definition, computed from the
+    """The whole loss path (batch standardisation, no micro, no attention,
+    fixed 1/K, w=15, all stages) against its definition, computed from the
     features the recorders hold."""
     algorithm = build(
-        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+                      distiller=dict(stages='all', micro=None,
+                                     macro=dict(mode='fixed'))))
     distiller = algorithm.distiller
     inputs, samples = demo_batch(algorithm)
     losses = algorithm(inputs, samples, mode='loss')

@@ -6,8 +6,9 @@ import torch
 from hgd_mm.models import HandsOnImitationLoss
 
 
-def reference_loss(student, teacher, weights, alpha, gamma, tau):
-    """The method text, written out with explicit loops."""
+def reference_loss(student, teacher, weights, alpha, gamma, attention,
+                   student_raw, teacher_raw):
+    """The formula, written out with explicit loops."""
     batch, channels, height, width = student.shape
     feature = 0.0
     for b in range(batch):
@@ -20,45 +21,71 @@ def reference_loss(student, teacher, weights, alpha, gamma, tau):
                 feature += weight * mean_c
     feature /= batch
 
+    def cosine(u, v):
+        dot = sum(a * b for a, b in zip(u, v))
+        return dot / math.sqrt(sum(a * a for a in u) * sum(b * b for b in v))
+
     def spatial(f, b):
-        logits = [[sum(abs(f[b, c, h, w]) for c in range(channels)) /
-                   channels / tau for w in range(width)]
-                  for h in range(height)]
-        z = sum(math.exp(v) for row in logits for v in row)
-        return [[height * width * math.exp(v) / z for v in row]
-                for row in logits]
+        return [sum(f[b, c, h, w]**2 for c in range(channels)) / channels
+                for h in range(height) for w in range(width)]
 
     def channel(f, b):
-        logits = [sum(abs(f[b, c, h, w]) for h in range(height)
-                      for w in range(width)) / (height * width) / tau
-                  for c in range(channels)]
-        z = sum(math.exp(v) for v in logits)
-        return [channels * math.exp(v) / z for v in logits]
+        return [sum(f[b, c, h, w]**2 for h in range(height)
+                    for w in range(width)) / (height * width)
+                for c in range(channels)]
 
-    spatial_l1 = channel_l1 = 0.0
+    term = 0.0
     for b in range(batch):
-        a_s, a_t = spatial(student, b), spatial(teacher, b)
-        spatial_l1 += sum(abs(a_s[h][w] - a_t[h][w]) for h in range(height)
-                          for w in range(width))
-        c_s, c_t = channel(student, b), channel(teacher, b)
-        channel_l1 += sum(abs(c_s[c] - c_t[c]) for c in range(channels))
-    attention = (spatial_l1 / (batch * height * width) + channel_l1 /
-                 (batch * channels))
-    return alpha * feature + gamma * attention
+        distance = 1 - cosine(spatial(student_raw, b), spatial(teacher_raw, b))
+        if attention == 'spatial_channel':
+            distance = (distance + 1 - cosine(channel(student_raw, b),
+                                              channel(teacher_raw, b))) / 2
+        term += distance / batch
+    return alpha * feature + gamma * term
 
 
+@pytest.mark.parametrize('attention', ['spatial', 'spatial_channel'])
 @pytest.mark.parametrize('use_weights', [False, True])
-def test_matches_loop_reference(use_weights):
+def test_matches_loop_reference(use_weights, attention):
     generator = torch.Generator().manual_seed(0)
-    student = torch.randn(2, 3, 4, 5, generator=generator, dtype=torch.float64)
-    teacher = torch.randn(2, 3, 4, 5, generator=generator, dtype=torch.float64)
+    shape = (2, 3, 4, 5)
+    student, teacher, student_raw, teacher_raw = (torch.randn(
+        shape, generator=generator, dtype=torch.float64) for _ in range(4))
     weights = (torch.rand(2, 4, 5, generator=generator, dtype=torch.float64)
                if use_weights else None)
-    loss = HandsOnImitationLoss(alpha=0.7, gamma=1.3, tau=0.4)
-    expected = reference_loss(student, teacher, weights,
-                              0.7, 1.3, 0.4)
-    assert loss(student, teacher, weights).item() == pytest.approx(
-        float(expected), rel=1e-9)
+    loss = HandsOnImitationLoss(alpha=0.7, gamma=1.3, attention=attention)
+    expected = reference_loss(student, teacher, weights, 0.7, 1.3, attention,
+                              student_raw, teacher_raw)
+    assert loss(student, teacher, weights, student_raw,
+                teacher_raw).item() == pytest.approx(float(expected),
+                                                     rel=1e-9)
+
+
+def test_attention_term_is_scale_free_and_bounded():
+    generator = torch.Generator().manual_seed(4)
+    student = torch.randn(3, 8, 6, 6, generator=generator)
+    teacher = torch.randn(3, 8, 6, 6, generator=generator).relu()
+    loss = HandsOnImitationLoss(alpha=0.0, gamma=1.0,
+                                attention='spatial_channel')
+    term = loss(student, teacher)
+    assert 0 <= term.item() <= 1
+    assert loss(student * 37.0, teacher * 0.01).item() == pytest.approx(
+        term.item(), rel=1e-5)
+    assert loss(teacher * 5.0, teacher).item() == pytest.approx(0, abs=1e-6)
+
+
+def test_attention_gradient_reaches_the_raw_student_only():
+    generator = torch.Generator().manual_seed(5)
+    student_hat, teacher_hat, student_raw, teacher_raw = (torch.randn(
+        2, 4, 5, 5, generator=generator, requires_grad=True)
+                                                          for _ in range(4))
+    HandsOnImitationLoss(alpha=0.0, gamma=1.0)(student_hat, teacher_hat,
+                                               None, student_raw,
+                                               teacher_raw).backward()
+    assert student_raw.grad is not None and student_raw.grad.abs().sum() > 0
+    assert teacher_raw.grad is None and teacher_hat.grad is None
+    # alpha=0: the standardised maps only feed the feature term.
+    assert student_hat.grad is None or not student_hat.grad.any()
 
 
 def test_gamma_zero_is_weighted_l2():
@@ -72,7 +99,9 @@ def test_exactly_zero_when_student_equals_teacher():
     teacher = torch.randn(3, 8, 6, 7)
     weights = torch.rand(3, 6, 7)
     loss = HandsOnImitationLoss()(teacher.clone(), teacher, weights)
-    assert loss.item() == 0.0
+    assert loss.item() == pytest.approx(0.0, abs=1e-6)  # cos rounding
+    feature_only = HandsOnImitationLoss(gamma=0.0)
+    assert feature_only(teacher.clone(), teacher, weights).item() == 0.0
 
 
 def test_gradient_reaches_student_never_teacher():
@@ -83,10 +112,10 @@ def test_gradient_reaches_student_never_teacher():
     assert teacher.grad is None
 
 
-@pytest.mark.parametrize('kwargs', [dict(tau=0), dict(tau=-1.0),
+@pytest.mark.parametrize('kwargs', [dict(attention='channel'),
                                     dict(alpha=-1.0), dict(gamma=-0.1)])
 def test_impossible_options_are_refused(kwargs):
-    with pytest.raises(ValueError, match='must be'):
+    with pytest.raises(ValueError, match='HandsOnImitationLoss'):
         HandsOnImitationLoss(**kwargs)
 
 

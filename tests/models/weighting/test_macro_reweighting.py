@@ -84,3 +84,54 @@ def test_balanced_weight_of_a_silent_stage_is_bounded():
     macro = MacroReweighting(2, mode='balanced', stage_weights=[1, 1])
     _, lambdas = macro(torch.tensor([1.0, 0.0]))
     assert lambdas.max().item() <= 100.0
+
+
+def test_gap_mode_weighs_stages_by_what_is_left_to_match():
+    # The student matches stage 0 (small loss): gap mode lowers its weight,
+    # in proportion to its running mean, where balanced mode would raise it.
+    macro = MacroReweighting(2, mode='gap', stage_weights=[1.0, 1.0])
+    for _ in range(30):
+        losses = torch.tensor([0.5, 1.5], requires_grad=True)
+        weighted, lambdas = macro(losses)
+    torch.testing.assert_close(lambdas, torch.tensor([0.5, 1.5]))
+    weighted.sum().backward()
+    torch.testing.assert_close(losses.grad, lambdas)  # detached lambdas
+    balanced = MacroReweighting(2, mode='balanced', stage_weights=[1.0, 1.0])
+    _, balanced_lambdas = balanced(torch.tensor([0.5, 1.5]))
+    assert balanced_lambdas[0] > balanced_lambdas[1]
+
+
+def test_group_schedule_decays_one_group_only():
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_instance('test_group_schedule')
+    macro = MacroReweighting(
+        3, stage_weights=[1.0, 1.0, 1.0],
+        stage_groups=['backbone', 'backbone', 'neck'],
+        group_weights=dict(backbone=2.0),
+        group_schedules=dict(backbone=dict(decay='cosine', max_iters=10)))
+    expected = {0: 1.0, 5: 0.5, 10: 0.0}
+    for iteration, factor in expected.items():
+        hub.update_info('iter', iteration)
+        _, lambdas = macro(torch.ones(3))
+        torch.testing.assert_close(
+            lambdas, torch.tensor([2.0 * factor, 2.0 * factor, 1.0]))
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(group_weights=dict(backbone=1.0)), 'stage_groups'),
+    (dict(stage_groups=['neck', 'neck'], group_weights=dict(backbone=1.0)),
+     'no stage'),
+    (dict(stage_groups=['neck']), '1 stage_groups'),
+])
+def test_group_options_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MacroReweighting(2, **kwargs)
+
+
+@pytest.mark.parametrize('mode', ['gap', 'balanced'])
+def test_eval_before_any_training_step_uses_the_current_losses(mode):
+    macro = MacroReweighting(2, mode=mode, stage_weights=[1.0, 1.0]).eval()
+    _, lambdas = macro(torch.tensor([1.0, 3.0]))
+    expected = ([0.5, 1.5] if mode == 'gap' else [2.0, 2.0 / 3.0])
+    torch.testing.assert_close(lambdas, torch.tensor(expected))
+    assert macro.num_updates.item() == 0

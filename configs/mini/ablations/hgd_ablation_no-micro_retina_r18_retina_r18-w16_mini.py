@@ -1,0 +1,5 @@
+# Ablation on the mini setting: micro re-weighting off (every position
+# weighs the same; on by default). Everything else is
+# configs/mini/hgd_retina_r18_retina_r18-w16_mini.py.
+_base_ = ['../hgd_retina_r18_retina_r18-w16_mini.py']
+model = dict(distiller=dict(micro=None))

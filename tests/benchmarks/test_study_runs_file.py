@@ -1,0 +1,28 @@
+"""study.append_run: studies sharing a work dir never drop each other's
+runs (each finished run is merged into runs.json as it is on disk)."""
+import json
+import multiprocessing
+
+from hgd_mm.benchmarks.study import append_run, load_runs
+
+
+def append_many(path: str, writer: int, count: int) -> None:
+    for index in range(count):
+        append_run(path, dict(method=f'w{writer}', seed=index))
+
+
+def test_two_processes_appending_keep_every_run(tmp_path):
+    path = str(tmp_path / 'runs.json')
+    context = multiprocessing.get_context('fork')
+    writers = [context.Process(target=append_many, args=(path, w, 25))
+               for w in range(2)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    runs = load_runs(path)
+    assert sorted((r['method'], r['seed']) for r in runs) == sorted(
+        (f'w{w}', i) for w in range(2) for i in range(25))
+    with open(path) as f:
+        json.load(f)  # a whole JSON document, never a torn write
