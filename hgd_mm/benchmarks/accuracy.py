@@ -28,7 +28,7 @@ from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
                           NARROW_STUDENT_CFG, REPO, RESULTS, STUDENT_CFG,
                           TEACHER_CFG)
 from . import study
-from .accuracy_report import markdown, plot
+from .accuracy_report import PEERS, markdown, plot
 
 __all__ = [
     'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'parse_args',
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
-PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
 #: HGD as first formulated and shipped (all stages, every stage through a
 #: learnable 1x1 connector, uniform positions, no attention term, fixed 1/K,
 #: total weight 15), kept as the reference HGD v2 is measured against.

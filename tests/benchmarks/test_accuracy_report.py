@@ -1,0 +1,32 @@
+"""accuracy_report.goals: HGD v2's goals read off a report's summary."""
+from hgd_mm.benchmarks.accuracy_report import goals, markdown
+from hgd_mm.benchmarks.study import summarize
+
+
+def report_of(means):
+    runs = [dict(method=m, seed=s, split='val', bbox_mAP=v + d,
+                 bbox_mAP_50=0.0, bbox_mAP_s=0.0, bbox_mAP_m=0.0,
+                 bbox_mAP_l=0.0)
+            for m, v in means.items() for s, d in enumerate((-0.2, 0, 0.2))]
+    comparisons = [('hgd', 'baseline'), ('hgd', 'pkd'), ('hgd', 'cwd'),
+                   ('hgd_no-micro', 'hgd'), ('hgd_fixed-macro', 'hgd')]
+    return dict(setting=dict(split='val'), teacher_bbox_mAP=50.0, runs=runs,
+                summary=summarize(runs, comparisons))
+
+
+def test_goals_pick_the_best_peer_and_flip_ablations():
+    report = report_of({'baseline': 20.0, 'hgd': 40.0, 'pkd': 38.0,
+                        'cwd': 39.0, 'hgd_no-micro': 39.5,
+                        'hgd_fixed-macro': 40.5})
+    rows = goals(report)
+    text = '\n'.join(rows)
+    # cwd (39.0) is the best peer, not pkd; +1.00 with a tight interval.
+    assert '| HGD - best peer (cwd)' in text and '| +1.00 [' in text
+    assert rows[3].startswith('| gap stage weights contribute') and \
+        rows[3].endswith('| **no** |')  # fixed macro scored higher
+    assert rows[4].startswith('| micro weights contribute') and \
+        '| +0.50 [' in rows[4] and rows[4].endswith('| yes |')
+    # (40 - 20) / (50 - 20) = 67 %
+    assert rows[-1] == ('| HGD closes >= 60 % of the teacher - student '
+                        'gap | 67% | yes |')
+    assert 'Goals of HGD v2:' in markdown(report)
