@@ -280,7 +280,8 @@ def measure_micro_weights(repeats: int) -> dict:
     entries = []
     for num in MICRO_BOXES:
         boxes = [random_boxes(num, generator) for _ in range(MICRO_BATCH)]
-        times = time_steps(lambda: micro(boxes, MICRO_INPUT, attention), 1,
+        times = time_steps(lambda: micro(boxes, MICRO_INPUT, MICRO_GRID,
+                                         attention), 1,
                            repeats)
         entries.append({'boxes': num, 'ms': statistics.median(times) * 1e3})
     return {'method': MICRO, 'micro_weights': entries, 'repeats': repeats,

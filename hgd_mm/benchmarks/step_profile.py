@@ -33,6 +33,7 @@ PARTS = (
     'distillation: connectors',
     'distillation: standardisation',
     'distillation: loss',
+    'distillation: micro weights',
     'distillation: rest (recorders, casts, stage weights, log values)',
     'loss sum (parse_losses)',
     BACKWARD,
@@ -71,11 +72,11 @@ def mark_parts(model: torch.nn.Module, optim_wrapper) -> Iterator[None]:
         (model.data_preprocessor, 'forward', PARTS[0]),
         (model.teacher, 'extract_feat', PARTS[1]),
         (model.student, 'forward', PARTS[2]),
-        (distiller, 'compute_distill_losses', PARTS[6]),
-        (model, 'parse_losses', PARTS[7]),
+        (distiller, 'compute_distill_losses', PARTS[7]),
+        (model, 'parse_losses', PARTS[8]),
         (optim_wrapper, 'backward', BACKWARD),
-        (optim_wrapper, 'step', PARTS[9]),
-        (optim_wrapper, 'zero_grad', PARTS[9]),
+        (optim_wrapper, 'step', PARTS[10]),
+        (optim_wrapper, 'zero_grad', PARTS[10]),
     ]
     # HGD's own components, and those MMRazor's ConfigurableDistiller runs.
     connectors = list(getattr(distiller, 'stage_connectors', {}).values())
@@ -87,6 +88,8 @@ def mark_parts(model: torch.nn.Module, optim_wrapper) -> Iterator[None]:
     if hasattr(distiller, 'imitation_loss'):
         losses.append(distiller.imitation_loss)
     targets += [(loss, 'forward', PARTS[5]) for loss in losses]
+    if getattr(distiller, 'micro', None) is not None:
+        targets.append((distiller.micro, 'forward', PARTS[6]))
     with ExitStack() as stack:
         for owner, attribute, part in targets:
             stack.enter_context(marked(owner, attribute, part))
