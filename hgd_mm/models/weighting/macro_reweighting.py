@@ -32,6 +32,9 @@ class MacroReweighting(nn.Module):
       mean_j(m_j) / 100 so that a stage whose loss is ~0 gets a bounded weight.
     - ``uncertainty``: learnable log-variances s_k (Kendall et al.):
       stage_weights[k] * (exp(-s_k) L_k + s_k); lambda_k = exp(-s_k).
+      Weight decay pulls s_k to 0 (lambda to 1): exempt them in the
+      optimiser, ``optim_wrapper=dict(paramwise_cfg=dict(custom_keys={
+      'distiller.macro.log_vars': dict(decay_mult=0.0)}))``.
 
     ``stage_weights`` defaults to 1/K for K stages, so the total does not grow
     with the number of stages distilled (and all-stage vs FPN-only ablations
