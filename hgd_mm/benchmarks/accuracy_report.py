@@ -131,8 +131,8 @@ def goals(report: dict) -> List[str]:
         flipped = dict(diff, diff=-diff['diff'],
                        low=None if diff['high'] is None else -diff['high'],
                        high=None if diff['low'] is None else -diff['low'])
-        rows.append((f'{mechanism} contribute (HGD - {ablation}, '
-                     f'{diff["n_a"]} vs {diff["n_b"]} seeds) > 0',
+        rows.append((f'{mechanism}: HGD - {ablation} > 0 ({diff["n_b"]} vs '
+                     f'{diff["n_a"]} seeds)',
                      interval(flipped), flipped['diff'] > 0))
     if 'baseline' in methods:
         base = methods['baseline']['mean']
