@@ -7,11 +7,12 @@ from helpers import MINI, train, train_log
 
 HGD = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
 # Fixed seed, deterministic algorithms, no random augmentation (the flip).
-# Balanced macro weights keep running means: the state a resume must restore
-# besides weights and optimiser moments (the default fixed weights keep none).
+# The default 'gap' macro weights keep running means: state a resume must
+# restore besides weights and optimiser moments; projecting connectors on
+# the (equally wide) FPN levels add trained distiller parameters to it.
 DETERMINISTIC = ['randomness.seed=0', 'randomness.deterministic=True',
                  'train_dataloader.dataset.pipeline.3.prob=0.0',
-                 'model.distiller.macro.mode=balanced']
+                 'model.distiller.connector.project=True']
 
 
 def load(path):
