@@ -134,8 +134,10 @@ class MacroReweighting(nn.Module):
         self.num_updates += 1
 
     def balanced_means(self) -> torch.Tensor:
-        correction = 1 - self.momentum**self.num_updates.clamp_min(1).item()
-        return self.running_mean / correction
+        # Tensor arithmetic only: no host read of num_updates per step.
+        # (in float64, as the Python float it replaces).
+        correction = 1 - self.momentum**self.num_updates.clamp_min(1).double()
+        return (self.running_mean / correction).to(self.running_mean.dtype)
 
     def scheduled_weights(self) -> torch.Tensor:
         """stage_weights times each group's schedule at this iteration."""
@@ -167,8 +169,8 @@ class MacroReweighting(nn.Module):
                 self.update_running_mean(stage_losses)
             # Before any training step (e.g. a checkpoint-free analysis in
             # eval mode) there is no running mean yet: use this step's losses.
-            means = (self.balanced_means() if int(self.num_updates) > 0 else
-                     stage_losses.detach().float())
+            means = torch.where(self.num_updates > 0, self.balanced_means(),
+                                stage_losses.detach().float())
             overall = means.mean()
             if self.mode == 'gap':
                 share = means / (overall + 1e-12)
