@@ -14,7 +14,7 @@ import re
 from typing import Callable, Dict, Optional, Sequence
 
 from ..mini.paths import REPO, RESULTS
-from . import accuracy_report, demo_table, speed_report
+from . import accuracy_report, demo_table, speed_report, tuning
 
 __all__ = ['README', 'SECTIONS', 'render', 'main']
 
@@ -32,7 +32,7 @@ def accuracy_table(path: str, parent_level: int) -> str:
 
 
 def tuning_table(path: str, parent_level: int) -> str:
-    return accuracy_report.markdown(load(path))
+    return tuning.report_markdown(load(path))
 
 
 def speed_table(path: str, parent_level: int) -> str:
@@ -48,6 +48,7 @@ def demo_section(path: str, parent_level: int) -> str:
 SECTIONS: Dict[str, Callable[[str, int], str]] = {
     'accuracy': accuracy_table,
     'tuning': tuning_table,
+    'tuning_hgd_v2': tuning_table,
     'speed': speed_table,
     'demo': demo_section,
 }

@@ -19,7 +19,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..mini import runs as mini_runs
 from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
                           QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
-                          QUICK_PRETRAINED_ROOT, STUDENT_CFG, TEACHER_CFG)
+                          QUICK_PRETRAINED_ROOT, REPO, STUDENT_CFG,
+                          TEACHER_CFG)
+from .provenance import (arm_key, check_poolable, run_precision,
+                         run_provenance)
 from .statistics import describe, welch_interval
 
 __all__ = ['Arm', 'Setting', 'prepare', 'run_arms', 'summarize']
@@ -40,11 +43,14 @@ class Arm:
         distill: whether the config is a distillation algorithm (its
             detector options go under ``model.architecture`` and it gets
             the teacher checkpoint).
+        setting: the benchmark setting (teacher-student pair) it belongs
+            to; every run records it.
     """
     name: str
     config: str
     options: Dict[str, object] = field(default_factory=dict)
     distill: bool = True
+    setting: str = 'retinanet-quarter-width'
 
 
 @dataclass
@@ -156,11 +162,19 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     stored = load_runs(runs_file)
     key = setting.teacher['key']
 
+    # What each arm trains now and in which precision: a stored run made by
+    # other code or in another precision is not this arm's run.
+    current = {arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
+                          run_precision(arm.config))
+               for arm, _ in plan}
+
     def done(arm: Arm, seed: int) -> Optional[dict]:
         for run in stored:
-            if (run['method'], run['seed'], run.get('split'),
-                    run.get('teacher_key')) == (arm.name, seed,
-                                                setting.split, key):
+            if ((run['method'], run['seed'], run.get('split'),
+                 run.get('teacher_key')) == (arm.name, seed, setting.split,
+                                             key) and
+                    (run.get('arm_key'), run.get('precision'))
+                    == current[arm.name]):
                 return run
         return None
 
@@ -168,6 +182,13 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     if stale:
         print(f'[study] ignoring {len(stale)} runs of {runs_file} made with '
               f'another teacher or setting', flush=True)
+    outdated = [r for r in stored if r.get('teacher_key') == key and
+                r['method'] in current and
+                (r.get('arm_key'), r.get('precision')) != current[r['method']]]
+    if outdated:
+        print(f'[study] ignoring {len(outdated)} runs of {runs_file} made by '
+              f'other code or in another precision: '
+              f'{sorted({r["method"] for r in outdated})}', flush=True)
     todo = [(i, arm, seed) for i, (arm, seed) in enumerate(plan, 1)
             if done(arm, seed) is None]
     if report_only:
@@ -179,16 +200,19 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         label = f'{arm.name} s{seed}'
         print(f'[study {index}/{len(plan)}] {label} ({setting.split})',
               flush=True)
+        options = options_of(arm, setting, seed)
+        provenance = run_provenance(REPO, arm.setting, arm.config, options)
         result = mini_runs.train(
             arm.config,
             osp.join(work_dir, f'{arm.name}_{setting.split}_seed{seed}'),
-            options_of(arm, setting, seed), label=label,
+            options, label=label,
             data_root=setting.data_root, quiet=True,
             threads=1 if jobs > 1 else None,
             env={'HGD_MINI_EVAL_SPLIT': setting.split})
         run = dict(method=arm.name, seed=seed, split=setting.split,
                    **{k: result[k] for k in mini_runs.METRICS},
-                   s_per_iter=result['s_per_iter'], teacher_key=key)
+                   s_per_iter=result['s_per_iter'], teacher_key=key,
+                   **provenance)
         with lock:
             stored.append(run)
             append_run(runs_file, run)
@@ -212,7 +236,12 @@ def summarize(runs: List[dict],
         runs: the study's runs.
         comparisons: (method, reference) pairs; pairs with a method
             without runs are left out.
+
+    Raises:
+        ValueError: when the runs of one method were made by different
+            code or precision (:func:`.provenance.check_poolable`).
     """
+    check_poolable(runs)
     methods = list(dict.fromkeys(r['method'] for r in runs))
     scores = {m: [r['bbox_mAP'] for r in runs if r['method'] == m]
               for m in methods}

@@ -1,12 +1,16 @@
-"""The tuning study (``tools/benchmarks/tuning.py``): HGD's hyper-parameters
+"""The tuning study (``tools/benchmarks/tuning.py``): hyper-parameters
 chosen on the ``tune`` split, never on ``val``.
 
 Each candidate is an arm (a config plus ``--cfg-options``) trained at the
 given seeds from the same backbones and teacher as the accuracy benchmark,
 and scored on the tuning split (its own random stream of images, see
-:class:`hgd_mm.mini.MiniDatasetParams`). Writes ``tuning.json`` (setting,
-teacher, runs, summary with every candidate's difference to the plain
-student and to HGD as shipped, 95 % Welch intervals) and ``tuning.md``.
+:class:`hgd_mm.mini.MiniDatasetParams`). By default the study is the weight
+sweep of every method (:mod:`.weight_sweep`: each method's total weight at
+the same multipliers, the same seeds); HGD v2's mechanism candidates
+(:data:`CANDIDATES`) can be run by name. Writes ``<out-name>.json``
+(setting, teacher, runs, summary with every candidate's difference to the
+plain student, 95 % Welch intervals, and ``sweep``: the best multiplier per
+method) and ``<out-name>.md``.
 """
 import argparse
 import json
@@ -17,6 +21,8 @@ from typing import Dict, List, Optional, Sequence
 from ..mini.paths import HGD_CFG, REPO, RESULTS, STUDENT_CFG, TEACHER_CFG
 from . import study
 from .accuracy_report import markdown
+from .weight_sweep import (MULTIPLIERS, WEIGHTED, sweep_arms, sweep_markdown,
+                           sweep_summary)
 
 __all__ = ['CANDIDATES', 'parse_args', 'main']
 
@@ -72,6 +78,11 @@ CANDIDATES: Dict[str, study.Arm] = {
 }
 
 
+#: The weight sweep's arms, by name (``pkd@x0.5``, ...).
+SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
+ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP}
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments.
 
@@ -80,10 +91,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(
         description='Tuning study on the mini setting\'s tuning split.')
-    parser.add_argument('--candidates', nargs='+', default=list(CANDIDATES),
-                        choices=list(CANDIDATES))
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument(
+        '--candidates', nargs='+', default=['baseline', *SWEEP],
+        choices=list(ARMS), metavar='ARM',
+        help='arms to run (default: the plain student and the weight sweep '
+        f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}; '
+        f'also HGD v2\'s candidates: {", ".join(CANDIDATES)})')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--out-dir', default=RESULTS)
+    parser.add_argument('--out-name', default='tuning',
+                        help='the report is OUT_DIR/OUT_NAME.{json,md}')
     parser.add_argument('--work-dir', default=osp.join(
         REPO, 'work_dirs', 'bench_tuning'))
     parser.add_argument(
@@ -97,6 +114,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def report_markdown(report: dict) -> str:
+    """The sweep table where the study swept weights, else the candidates'
+    tables (:func:`.accuracy_report.markdown`)."""
+    if report.get('sweep'):
+        return sweep_markdown(report['sweep'],
+                              report['summary']['methods'].get('baseline'),
+                              report['teacher_bbox_mAP'])
+    return markdown(report)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run (or resume) the study on the tuning split; write its report.
 
@@ -106,28 +133,31 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     setting = study.prepare('tune', args.quick, args.data_root,
                             args.teacher_work_dir, (), args.jobs)
-    plan = [(CANDIDATES[c], s) for s in args.seeds for c in args.candidates]
+    plan = [(ARMS[c], s) for s in args.seeds for c in args.candidates]
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
     comparisons = [(c, 'baseline') for c in names]
-    comparisons += [(c, 'neck') for c in names if c != 'neck']
+    comparisons += [(c, 'neck') for c in names
+                    if c in CANDIDATES and c != 'neck']
+    summary = study.summarize(runs, comparisons)
     report = dict(
         setting=dict(
             split='tune', teacher=osp.relpath(TEACHER_CFG, REPO),
-            candidates={c: dict(config=osp.relpath(CANDIDATES[c].config, REPO),
-                                options=CANDIDATES[c].options)
+            candidates={c: dict(config=osp.relpath(ARMS[c].config, REPO),
+                                options=ARMS[c].options)
                         for c in args.candidates},
             seeds=args.seeds, options=setting.base_options),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         runs=runs,
-        summary=study.summarize(runs, comparisons))
+        summary=summary,
+        sweep=sweep_summary(summary['methods']))
     os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'tuning.json'), 'w') as f:
+    with open(osp.join(args.out_dir, f'{args.out_name}.json'), 'w') as f:
         json.dump(report, f, indent=1)
-    table = markdown(report)
-    with open(osp.join(args.out_dir, 'tuning.md'), 'w') as f:
+    table = report_markdown(report)
+    with open(osp.join(args.out_dir, f'{args.out_name}.md'), 'w') as f:
         f.write(table)
     print(table)
     return report

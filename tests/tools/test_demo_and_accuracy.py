@@ -62,17 +62,31 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
     assert (out_dir / 'accuracy.png').stat().st_size > 0
     assert '| hgd |' in (out_dir / 'accuracy.md').read_text()
 
-    # The tuning study scores the tune split, teacher included.
+    # Every run records how it was made.
+    for record in report['runs']:
+        assert len(record['commit']) == 40 and record['precision'] in (
+            'bf16', 'fp32')
+        assert record['setting'] == 'retinanet-quarter-width'
+        assert record['options']['randomness.seed'] == str(record['seed'])
+        assert record['cpu']['model'] and record['arm_key']
+
+    # The tuning study scores the tune split, teacher included: a mechanism
+    # candidate of HGD v2 and one point of the weight sweep.
     output = run([osp.join(REPO, 'tools', 'benchmarks', 'tuning.py'),
-                  '--seeds', '0', '--candidates', 'neck+micro', '--work-dir',
-                  str(tmp_path / 'tune'), *common])
+                  '--seeds', '0', '--candidates', 'neck+micro', 'pkd@x0.5',
+                  '--work-dir', str(tmp_path / 'tune'), *common])
     tuning = json.load(open(out_dir / 'tuning.json'))
     assert {r['split'] for r in tuning['runs']} == {'tune'}
-    assert [r['method'] for r in tuning['runs']] == ['neck+micro']
+    assert [r['method'] for r in tuning['runs']] == ['neck+micro', 'pkd@x0.5']
     options = tuning['setting']['candidates']['neck+micro']['options']
     assert options['model.distiller.stages'] == 'neck'
     assert options['model.distiller.micro.mix'] == 0.5
     assert 'bbox_mAP' in tuning['teacher']
+    pkd = tuning['runs'][1]['options']
+    assert pkd['model.distiller.distill_losses.loss_pkd_fpn4.loss_weight'] \
+        == '3.0'
+    assert tuning['sweep']['pkd']['best']['value'] == 3.0
+    assert '| pkd | 6 |' in (out_dir / 'tuning.md').read_text()
 
 
 def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):

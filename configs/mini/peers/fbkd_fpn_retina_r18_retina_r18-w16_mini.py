@@ -22,7 +22,9 @@ model = dict(
             }
         },
         distill_losses={
-            f'loss_fbkd_fpn{i}': dict(type='FBKDLoss')
+            # MMRazor's default weight, stated so that the tuning study can
+            # scale it (--cfg-options ...loss_weight=...).
+            f'loss_fbkd_fpn{i}': dict(type='FBKDLoss', loss_weight=1.0)
             for i in range(levels)
         },
         loss_forward_mappings={

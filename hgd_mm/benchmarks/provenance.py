@@ -1,0 +1,181 @@
+"""What a benchmark run was made by: the commit, the arm as run, the
+precision and the CPU, recorded with every run so that the report never
+pools runs of different code or precision into one row.
+
+``arm_key`` is a digest of the arm's *resolved* config (every ``_base_``
+merged, the run's options applied, the per-run values such as the seed and
+the teacher checkpoint path left out) and, for an HGD arm, of the sources of
+``hgd_mm.models``. Two runs of one row must share it: a config or an HGD
+formula that changed between them makes a new key, a refactoring of the
+harness or a renamed config file does not.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Sequence
+
+import torch
+
+__all__ = [
+    'PER_RUN_OPTIONS', 'arm_key', 'git_commit', 'cpu_description',
+    'run_precision', 'run_provenance', 'check_poolable'
+]
+
+#: Options that differ between the runs of one arm by design.
+PER_RUN_OPTIONS = ('randomness.seed', 'model.teacher_ckpt', 'work_dir')
+#: Environment the mini configs read paths from; fixed while a key is made.
+PATH_VARIABLES = ('HGD_MINI_DATA', 'HGD_MINI_PRETRAINED')
+
+
+@contextmanager
+def placeholder_paths() -> Iterator[None]:
+    """Path variables set to placeholders, so that keys do not depend on
+    where a run's data and backbones live (their content is in the
+    teacher key of the setting)."""
+    previous = {name: os.environ.get(name) for name in PATH_VARIABLES}
+    try:
+        for name in PATH_VARIABLES:
+            os.environ[name] = f'<{name}>/'
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def sources_digest(folder: str) -> str:
+    """sha256 of every ``.py`` file below ``folder`` (paths and contents)."""
+    digest = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(folder)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith('.py'):
+                path = osp.join(root, name)
+                digest.update(osp.relpath(path, folder).encode())
+                with open(path, 'rb') as f:
+                    digest.update(f.read())
+    return digest.hexdigest()
+
+
+def arm_key(config: str, options: Dict[str, object]) -> str:
+    """A short digest of what an arm trains (see the module docstring).
+
+    Args:
+        config: the arm's config file.
+        options: its ``--cfg-options`` (per-run ones are left out).
+    """
+    from mmengine.config import Config, DictAction
+    kept = {k: v for k, v in options.items() if k not in PER_RUN_OPTIONS}
+    # As tools/train.py sees them: parsed from KEY=VALUE strings.
+    parsed = {k: DictAction._parse_iterable(str(v)) for k, v in kept.items()}
+    with placeholder_paths():
+        cfg = Config.fromfile(config)
+    cfg.merge_from_dict(parsed)
+    resolved = cfg.to_dict()
+    resolved.pop('work_dir', None)
+    text = json.dumps(resolved, sort_keys=True, default=repr)
+    digest = hashlib.sha256(text.encode())
+    if 'HGDDistiller' in text:
+        import hgd_mm.models
+        digest.update(
+            sources_digest(osp.dirname(hgd_mm.models.__file__)).encode())
+    return digest.hexdigest()[:16]
+
+
+def git_commit(repo: str) -> Dict[str, object]:
+    """The checkout's HEAD and whether tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(['git', '-C', repo, *args], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    try:
+        commit = git('rev-parse', 'HEAD')
+        dirty = bool(git('status', '--porcelain', '--untracked-files=no'))
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise RuntimeError(
+            f'benchmark provenance: {repo} is not a git checkout ({error}); '
+            f'run the benchmarks from a clone of the repository.') from error
+    return dict(commit=commit, dirty=dirty)
+
+
+def cpu_flags() -> List[str]:
+    """The CPU flags of /proc/cpuinfo that decide the speed of bf16."""
+    wanted = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile')
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    present = set(line.split(':', 1)[1].split())
+                    return [flag for flag in wanted if flag in present]
+    except OSError:
+        pass
+    return []
+
+
+def cpu_description() -> Dict[str, object]:
+    """CPU model, the bf16-relevant flags and whether oneDNN runs bf16
+    natively on it."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return dict(model=model, flags=cpu_flags(),
+                bf16_native=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
+
+
+def run_precision(config: str) -> str:
+    """The precision the run's optimiser wrapper trains in on this machine:
+    ``'bf16'`` for hgd_mm's CPUAmpOptimWrapper, ``'fp32'`` otherwise."""
+    from mmengine.config import Config
+    with placeholder_paths():
+        wrapper = Config.fromfile(config).optim_wrapper.get('type', '')
+    return 'bf16' if 'CPUAmpOptimWrapper' in str(wrapper) else 'fp32'
+
+
+def run_provenance(repo: str, setting: str, config: str,
+                   options: Dict[str, object]) -> Dict[str, object]:
+    """Everything a run records about how it was made.
+
+    Args:
+        repo: the checkout the run is made from.
+        setting: the benchmark setting the run belongs to.
+        config: the arm's config file.
+        options: the run's ``--cfg-options``, as run.
+    """
+    return dict(setting=setting, **git_commit(repo),
+                arm_key=arm_key(config, options),
+                options={k: str(v) for k, v in options.items()},
+                precision=run_precision(config), cpu=cpu_description(),
+                torch=torch.__version__)
+
+
+def check_poolable(runs: Sequence[dict]) -> None:
+    """Raise if the runs of one method differ in setting, arm key or
+    precision (runs without provenance, from before it was recorded, pool
+    only with each other)."""
+    by_method: Dict[str, Dict[tuple, List[int]]] = {}
+    for run in runs:
+        key = (run.get('setting'), run.get('arm_key'), run.get('precision'))
+        by_method.setdefault(run['method'], {}).setdefault(key, []).append(
+            run['seed'])
+    for method, groups in by_method.items():
+        if len(groups) > 1:
+            described = '; '.join(
+                f'setting={s}, arm_key={k}, precision={p}: seeds {seeds}'
+                for (s, k, p), seeds in groups.items())
+            raise ValueError(
+                f'benchmark report: the runs of {method!r} were made by '
+                f'different code or precision ({described}); they cannot be '
+                f'pooled into one row. Re-run the stale seeds with the '
+                f'current code (delete their entries from runs.json), or '
+                f'give the changed arm a new name.')

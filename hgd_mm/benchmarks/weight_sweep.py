@@ -1,0 +1,169 @@
+"""One tuning protocol for every method (issue "Benchmark v3"): each
+method's total distillation weight at the same multipliers of its shipped
+value, scored on the ``tune`` split at the same seeds; the best multiplier
+of each method is what the accuracy benchmark's ``<method>_tuned`` row runs
+on ``val``.
+
+A method's "total weight" is the option(s) its config scales its whole
+distillation loss by: HGD's schedule ``loss_weight``; the ``loss_weight`` of
+every level's loss for PKD, CWD, FBKD and FitNets; MGD's ``alpha_mgd``
+(MGDLoss has no ``loss_weight``: ``alpha_mgd`` multiplies the whole sum).
+"""
+import math
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..mini.paths import HGD_CFG, MINI_CONFIGS
+from .study import Arm
+
+__all__ = [
+    'MULTIPLIERS', 'WEIGHTED', 'sweep_arm', 'sweep_arms', 'parse_arm_name',
+    'sweep_summary', 'sweep_markdown'
+]
+
+#: The same grid around every method's shipped weight: 16x, centred.
+MULTIPLIERS = (0.25, 0.5, 1.0, 2.0, 4.0)
+LEVELS = 5
+PAIR = 'retina_r18_retina_r18-w16_mini.py'
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A method whose total distillation weight is swept.
+
+    Args:
+        config: its config on the main pair.
+        keys: the options that carry its weight (all set alike).
+        shipped: the value its config ships with.
+    """
+    config: str
+    keys: Tuple[str, ...]
+    shipped: float
+
+
+def peer(name: str, loss: str, key: str, shipped: float) -> Weighted:
+    return Weighted(
+        osp.join(MINI_CONFIGS, 'peers', f'{name}_fpn_{PAIR}'),
+        tuple(f'model.distiller.distill_losses.{loss}{i}.{key}'
+              for i in range(LEVELS)), shipped)
+
+
+#: Method -> what is swept; the order is the study's.
+WEIGHTED: Dict[str, Weighted] = {
+    'pkd': peer('pkd', 'loss_pkd_fpn', 'loss_weight', 6.0),
+    'cwd': peer('cwd', 'loss_cwd_fpn', 'loss_weight', 10.0),
+    'mgd': peer('mgd', 'loss_mgd_fpn', 'alpha_mgd', 2e-5 * 167),
+    'fbkd': peer('fbkd', 'loss_fbkd_fpn', 'loss_weight', 1.0),
+    'fitnet': peer('fitnet', 'loss_fitnet_fpn', 'loss_weight', 10.0),
+    'hgd': Weighted(HGD_CFG, ('model.distiller.schedule.loss_weight', ),
+                    15.0),
+}
+
+
+def arm_name(method: str, multiplier: float) -> str:
+    return f'{method}@x{multiplier:g}'
+
+
+def parse_arm_name(name: str) -> Optional[Tuple[str, float]]:
+    """``'pkd@x0.5'`` -> ``('pkd', 0.5)``; None for another arm's name."""
+    method, sep, factor = name.partition('@x')
+    if not sep or method not in WEIGHTED:
+        return None
+    return method, float(factor)
+
+
+def weight_options(method: str, multiplier: float) -> Dict[str, float]:
+    """The options that set ``method``'s total weight to ``multiplier``
+    times its shipped value."""
+    weighted = WEIGHTED[method]
+    value = weighted.shipped * multiplier
+    return {key: value for key in weighted.keys}
+
+
+def sweep_arm(method: str, multiplier: float) -> Arm:
+    """The arm of ``method`` at ``multiplier`` x its shipped weight."""
+    return Arm(arm_name(method, multiplier), WEIGHTED[method].config,
+               weight_options(method, multiplier))
+
+
+def sweep_arms(methods: Sequence[str] = tuple(WEIGHTED),
+               multipliers: Sequence[float] = MULTIPLIERS) -> List[Arm]:
+    """Every (method, multiplier) arm, method by method."""
+    return [sweep_arm(m, x) for m in methods for x in multipliers]
+
+
+def sweep_summary(per_method: Dict[str, dict]) -> Dict[str, dict]:
+    """Per swept method: its multipliers' n, mean and std, and the best
+    multiplier (highest mean; only multipliers at the most seeds of that
+    method compete, so a lucky single seed cannot win).
+
+    Args:
+        per_method: the ``summary['methods']`` of a study
+            (:func:`hgd_mm.benchmarks.study.summarize`).
+    """
+    table: Dict[str, dict] = {}
+    for name, stats in per_method.items():
+        parsed = parse_arm_name(name)
+        if parsed is None:
+            continue
+        method, multiplier = parsed
+        entry = table.setdefault(method, dict(
+            shipped=WEIGHTED[method].shipped, points=[]))
+        entry['points'].append(dict(
+            multiplier=multiplier,
+            value=WEIGHTED[method].shipped * multiplier, n=stats['n'],
+            mean=stats['mean'], std=stats['std']))
+    for entry in table.values():
+        entry['points'].sort(key=lambda p: p['multiplier'])
+        most = max(p['n'] for p in entry['points'])
+        best = max((p for p in entry['points'] if p['n'] == most),
+                   key=lambda p: p['mean'])
+        entry['best'] = dict(multiplier=best['multiplier'],
+                             value=best['value'], n=best['n'],
+                             at_edge=best['multiplier'] in (
+                                 entry['points'][0]['multiplier'],
+                                 entry['points'][-1]['multiplier']))
+    return table
+
+
+def sweep_markdown(sweep: Dict[str, dict], baseline: Optional[dict],
+                   teacher: float) -> str:
+    """The README's sweep table: tune mAP per method and multiplier (mean
+    over seeds, sample std, seed count), the best in bold.
+
+    Args:
+        sweep: what :func:`sweep_summary` returned.
+        baseline: the plain student's summary on the tune split, if run.
+        teacher: the teacher's tune mAP.
+    """
+    multipliers = sorted({p['multiplier'] for e in sweep.values()
+                          for p in e['points']})
+    lines = [f'Teacher: {teacher:.2f} mAP on the `tune` split' + (
+        f'; plain student {baseline["mean"]:.2f} ({baseline["n"]} seeds)'
+        if baseline else '') + '. Mean mAP over seeds (sample std, seeds); '
+        'the best multiplier of each method in bold.', '',
+        '| method | shipped weight | ' + ' | '.join(
+            f'x{m:g}' for m in multipliers) + ' | best (value) |',
+        '|---|---|' + '---|' * (len(multipliers) + 1)]
+    for method, entry in sweep.items():
+        points = {p['multiplier']: p for p in entry['points']}
+        cells = []
+        for m in multipliers:
+            point = points.get(m)
+            if point is None:
+                cells.append('-')
+                continue
+            spread = (f'{point["std"]:.2f}'
+                      if point['n'] > 1 and not math.isnan(point['std'])
+                      else '-')
+            text = f'{point["mean"]:.2f} ({spread}, {point["n"]})'
+            cells.append(f'**{text}**' if m == entry['best']['multiplier']
+                         else text)
+        best = entry['best']
+        edge = ', at the grid\'s edge' if best['at_edge'] else ''
+        lines.append(f'| {method} | {entry["shipped"]:g} | ' +
+                     ' | '.join(cells) +
+                     f' | x{best["multiplier"]:g} ({best["value"]:.4g}'
+                     f'{edge}) |')
+    return '\n'.join(lines) + '\n'

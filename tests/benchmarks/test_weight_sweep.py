@@ -1,0 +1,79 @@
+"""weight_sweep: every method's weight options exist in its config (an
+option that named nothing would silently train the shipped weight), the
+grid, and the choice of the best multiplier."""
+import pytest
+from mmengine.config import Config
+
+from hgd_mm.benchmarks import weight_sweep as sweep
+from hgd_mm.benchmarks.study import summarize
+
+
+def lookup(cfg, dotted):
+    node = cfg
+    for part in dotted.split('.'):
+        assert part in node, f'{dotted}: no {part!r} in the config'
+        node = node[part]
+    return node
+
+
+@pytest.mark.parametrize('method', list(sweep.WEIGHTED))
+def test_each_weight_option_overrides_the_shipped_value(method):
+    weighted = sweep.WEIGHTED[method]
+    cfg = Config.fromfile(weighted.config)
+    if method != 'hgd':  # HGD's shipped weight is the distiller's default
+        for key in weighted.keys:
+            assert lookup(cfg, key) == pytest.approx(weighted.shipped)
+    arm = sweep.sweep_arm(method, 0.25)
+    assert arm.name == f'{method}@x0.25'
+    assert set(arm.options) == set(weighted.keys)
+    assert all(v == pytest.approx(weighted.shipped / 4)
+               for v in arm.options.values())
+    cfg.merge_from_dict(arm.options)
+    for key in weighted.keys:
+        assert lookup(cfg, key) == pytest.approx(weighted.shipped / 4)
+    if method == 'hgd':  # the distiller reads it
+        from mmrazor.registry import MODELS
+        with MODELS.switch_scope_and_registry('mmrazor') as registry:
+            distiller = registry.build(cfg.model.distiller)
+        assert distiller.schedule() == pytest.approx(15.0 / 4)
+        shipped = registry.build(Config.fromfile(
+            weighted.config).model.distiller)
+        assert shipped.schedule() == pytest.approx(weighted.shipped)
+
+
+def test_grid_spans_16x_around_every_shipped_value():
+    assert sweep.MULTIPLIERS[-1] / sweep.MULTIPLIERS[0] == 16
+    assert 1.0 in sweep.MULTIPLIERS
+    names = [a.name for a in sweep.sweep_arms()]
+    assert len(names) == len(set(names)) == 6 * 5
+    assert sweep.parse_arm_name('mgd@x0.5') == ('mgd', 0.5)
+    assert sweep.parse_arm_name('neck+micro') is None
+    assert sweep.parse_arm_name('baseline') is None
+
+
+def runs_of(scores):
+    return [dict(method=m, seed=s, bbox_mAP=v, bbox_mAP_50=0.0,
+                 bbox_mAP_s=0.0, bbox_mAP_m=0.0, bbox_mAP_l=0.0)
+            for m, values in scores.items() for s, v in enumerate(values)]
+
+
+def test_best_multiplier_needs_the_most_seeds():
+    summary = summarize(runs_of({
+        'baseline': [20.0, 21.0],
+        'pkd@x0.5': [30.0, 31.0],
+        'pkd@x1': [32.0, 33.0],
+        'pkd@x2': [40.0],        # one lucky seed does not win
+        'cwd@x4': [35.0, 35.5],
+        'cwd@x2': [34.0, 34.2],
+    }), [])
+    table = sweep.sweep_summary(summary['methods'])
+    assert list(table) == ['pkd', 'cwd']
+    assert table['pkd']['best'] == dict(multiplier=1.0, value=6.0, n=2,
+                                        at_edge=False)
+    assert table['cwd']['best']['multiplier'] == 4.0
+    assert table['cwd']['best']['at_edge']
+    text = sweep.sweep_markdown(table, summary['methods']['baseline'], 47.4)
+    assert '| pkd | 6 | 30.50 (0.71, 2) | **32.50 (0.71, 2)** | 40.00 (-, 1) |' \
+        in text
+    assert "x4 (40, at the grid's edge)" in text
+    assert 'plain student 20.50 (2 seeds)' in text
