@@ -15,7 +15,7 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 
 from ..models import HGDDistiller
-from ..models.distillers.hgd_distiller import gt_boxes_of
+from ..models.distillers.batch_inputs import gt_boxes_of
 from .stage_maps import stage_maps
 
 __all__ = [

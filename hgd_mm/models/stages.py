@@ -9,6 +9,7 @@ method text speaks of resolving pairs "from the shapes seen on the first batch";
 strides and channel counts do not depend on the batch, so the probe resolves
 the same pairs earlier, which is what training infrastructure needs.
 """
+import warnings
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -149,7 +150,10 @@ def pair_stages(
     A teacher stage from the same source (backbone with backbone, neck with
     neck) is preferred; the other source is the fallback, so a student P2
     level can learn from a teacher C2 when the teacher's FPN starts at P3.
-    ``pairs`` (a list of ``(student_name, teacher_name)``) overrides it.
+    Such a pair across sources is made with a warning that names it (a
+    neck level and a backbone stage are different kinds of features);
+    ``pairs`` (a list of ``(student_name, teacher_name)``) overrides the
+    pairing and states the choice, without a warning.
 
     Args:
         student: the student stages to distil.
@@ -200,4 +204,13 @@ def pair_stages(
             f"teacher), ...], or set on_unpaired='skip'.")
     if not result:
         raise ValueError(f'HGD found no stage pairs.\n{shapes}')
+    across = [f'{s.name} -> {t.name}' for s, t in result
+              if s.source != t.source]
+    if across:
+        warnings.warn(
+            f'HGD paired stages of different sources by stride alone: '
+            f'{", ".join(across)} (the teacher has no stage of that stride '
+            f'in the same source).\n{shapes}\nIf that is meant, state it '
+            f'with pairs=[(student, teacher), ...]; otherwise choose the '
+            f'stages to distil (stages=[...]).')
     return result

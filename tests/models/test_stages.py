@@ -21,11 +21,20 @@ def names(pairs):
 
 
 def test_pairs_by_stride_preferring_the_same_source():
-    assert names(pair_stages(STUDENT, TEACHER)) == [
+    with pytest.warns(UserWarning, match=r'different sources by stride '
+                      r'alone: neck\.0 -> backbone\.0 \('):
+        pairs = pair_stages(STUDENT, TEACHER)
+    assert names(pairs) == [
         ('backbone.0', 'backbone.0'), ('backbone.1', 'backbone.1'),
         ('backbone.2', 'backbone.2'), ('neck.0', 'backbone.0'),
         ('neck.1', 'neck.0')
     ]
+
+
+def test_pairs_within_a_source_or_stated_are_made_without_a_word(recwarn):
+    pair_stages(STUDENT[:3], TEACHER)  # backbone with backbone
+    pair_stages(STUDENT, TEACHER, pairs=[('neck.0', 'backbone.0')])
+    assert not [w for w in recwarn if 'different sources' in str(w.message)]
 
 
 def test_explicit_pairs_override():
@@ -46,9 +55,9 @@ def test_unpairable_stage_prints_both_hierarchies():
     assert 'neck.1 (stride 2)' in message
     assert 'student:' in message and 'teacher:' in message
     assert '1024 x 16 x 16' in message and '8 x 128 x 128' in message
-    assert names(pair_stages(student, TEACHER, on_unpaired='skip')) == [
-        ('neck.0', 'backbone.0')
-    ]
+    with pytest.warns(UserWarning, match='neck.0 -> backbone.0'):
+        skipped = pair_stages(student, TEACHER, on_unpaired='skip')
+    assert names(skipped) == [('neck.0', 'backbone.0')]
     # Only 'skip' skips: a misspelt policy errors, it never drops stages.
     with pytest.raises(ValueError, match='cannot pair'):
         pair_stages(student, TEACHER, on_unpaired='skipp')

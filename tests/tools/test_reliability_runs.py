@@ -58,7 +58,7 @@ def test_teacher_stays_frozen_and_has_no_optimizer_state(
     trainable = sum(1 for k in state if k.startswith(
         ('architecture.', 'distiller.')) and not k.endswith(
             ('running_mean', 'running_var', 'num_batches_tracked',
-             'num_updates', 'stage_weights', 'nonfinite_count')))
+             'num_updates', 'stage_weights', 'nonfinite.count')))
     assert len(trained['optimizer']['state']) == trainable
 
 

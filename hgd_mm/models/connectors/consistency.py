@@ -36,8 +36,17 @@ def standardize_channels_over_batch(feature: torch.Tensor,
     images: how strongly a channel fires in one image compared with the
     others (e.g. whether an object of some kind is there at all) survives,
     and the student is asked to reproduce it. PKD normalises this way.
+
+    With one value per channel (B x H x W = 1: one image's 1 x 1 level)
+    ``batch_norm`` refuses to run in training mode; the standardisation
+    of a single value is 0 (it is its own mean), with no gradient, and
+    that is what this returns there.
     """
-    return F.batch_norm(feature, None, None, training=True, eps=eps)
+    if feature.shape[0] * feature.shape[2] * feature.shape[3] > 1:
+        return F.batch_norm(feature, None, None, training=True, eps=eps)
+    centred = feature - feature.mean(dim=(0, 2, 3), keepdim=True)
+    return centred * torch.rsqrt(
+        centred.pow(2).mean(dim=(0, 2, 3), keepdim=True) + eps)
 
 
 def identity(feature: torch.Tensor) -> torch.Tensor:

@@ -1,32 +1,33 @@
-"""The HGD distiller: all stages, paired, aligned, re-weighted, imitated."""
-import copy
-import warnings
+"""The HGD distiller: recorded stages -> pairs -> terms -> weights -> loss.
+
+The pieces it routes through have modules of their own: stage discovery and
+pairing (``..stages``), one pair's terms (:mod:`.stage_terms`), the batch
+(:mod:`.batch_inputs`), the input-normalisation probe
+(:mod:`.preprocessor_probe`) and the non-finite guard
+(:mod:`.nonfinite_guard`).
+"""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmdet.structures.bbox import get_box_tensor
-from mmengine.model import BaseModel, ImgDataPreprocessor
+from mmengine.model import BaseModel
 from torch import nn
 
 from mmrazor.models.distillers import ConfigurableDistiller
 from mmrazor.models.task_modules import RecorderManager
-from mmrazor.registry import MODELS
+from mmrazor.registry import MODELS, TASK_UTILS
 from ..connectors import get_normalization
 from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages,
                       probe_stages, select_stages, stage_sources)
+from .batch_inputs import INPUTS, INPUTS_RECORDER, gt_boxes_of, recorded_batch
+from .nonfinite_guard import NonFiniteGuard
+from .preprocessor_probe import normalized_probe, warn_on_mismatch
 from .stage_terms import StageTerms, stage_terms
 
-__all__ = [
-    'HGDDistiller', 'component_cfg', 'gt_boxes_of', 'normalized_probe'
-]
+__all__ = ['HGDDistiller', 'component_cfg']
 
-INPUTS = 'hgd_inputs'
 #: ``micro``'s default: MicroReweighting with its own defaults (never
 #: mutated: component_cfg copies it).
 DEFAULT_MICRO: dict = {}
-# Two BGR pixels whose channels all differ: a different mean, std or channel
-# order in a data preprocessor changes what it makes of them.
-PROBE_PIXELS = ((0, 100, 200), (255, 30, 60))
 
 
 def component_cfg(cfg: Optional[dict],
@@ -37,26 +38,13 @@ def component_cfg(cfg: Optional[dict],
     return dict(dict(type=default_type, **(defaults or {})), **(cfg or {}))
 
 
-def normalized_probe(model: nn.Module) -> Optional[torch.Tensor]:
-    """What a detector's image data preprocessor makes of ``PROBE_PIXELS``
-    (mean, std and channel order at work), or None if it has none."""
-    preprocessor = getattr(model, 'data_preprocessor', None)
-    if not isinstance(preprocessor, ImgDataPreprocessor):
-        return None
-    # (3, 1, 2) uint8 BGR image, as a loading pipeline hands it over.
-    image = torch.tensor(PROBE_PIXELS, dtype=torch.uint8).t()[:, None, :]
-    with torch.no_grad():
-        batch = preprocessor(dict(inputs=[image]), False)['inputs']
-    return batch[0, :, :1, :2].cpu()  # without the padding
-
-
-def gt_boxes_of(data_samples) -> List[torch.Tensor]:
-    """Per-image (N, 4) xyxy ground-truth boxes of mmdet ``DetDataSample``s
-    (``gt_instances`` only: crowd boxes are in ``ignored_instances``)."""
-    return [
-        get_box_tensor(sample.gt_instances.bboxes).reshape(-1, 4)
-        for sample in data_samples
-    ]
+def add_stage_recorders(manager: RecorderManager,
+                        stages: Sequence[Stage]) -> None:
+    """Add a ``ModuleOutputs`` recorder of each stage module (``backbone``,
+    ``neck``) to ``manager``, beside the recorders it was built with."""
+    for source in stage_sources(stages):
+        manager.recorders[f'hgd_{source}'] = TASK_UTILS.build(
+            dict(type='ModuleOutputsRecorder', source=source))
 
 
 @MODELS.register_module()
@@ -142,14 +130,14 @@ class HGDDistiller(ConfigurableDistiller):
                  student_recorders: Optional[Dict[str, Dict]] = None,
                  teacher_recorders: Optional[Dict[str, Dict]] = None,
                  **kwargs) -> None:
-        # The parent checks loss_forward_mappings against the recorders it
-        # is given, so it gets the extra ones; prepare_from_student/teacher
-        # then rebuild both managers with the stage recorders added.
-        super().__init__(student_recorders=student_recorders,
-                         teacher_recorders=teacher_recorders, **kwargs)
-        if max_nonfinite < 0:
-            raise ValueError(f'HGDDistiller: max_nonfinite={max_nonfinite} '
-                             f'must be >= 0.')
+        # The parent builds the recorder managers (the batch recorder and
+        # any extra ones) and checks loss_forward_mappings against them;
+        # prepare_from_student/teacher add the stage recorders once the
+        # models' stages are known.
+        super().__init__(
+            student_recorders={INPUTS: INPUTS_RECORDER,
+                               **(student_recorders or {})},
+            teacher_recorders=teacher_recorders, **kwargs)
         if on_unpaired not in UNPAIRED_POLICIES:
             raise ValueError(f'HGDDistiller: on_unpaired={on_unpaired!r}: use '
                              f'one of {UNPAIRED_POLICIES}.')
@@ -173,11 +161,7 @@ class HGDDistiller(ConfigurableDistiller):
         self.schedule = MODELS.build(
             component_cfg(schedule, 'DistillWeightSchedule',
                           defaults=dict(loss_weight=15.0)))
-        self.max_nonfinite = max_nonfinite
-        self.register_buffer('nonfinite_count',
-                             torch.zeros((), dtype=torch.long))
-        self.extra_student_recorders = student_recorders or {}
-        self.extra_teacher_recorders = teacher_recorders or {}
+        self.nonfinite = NonFiniteGuard(max_nonfinite)
         self.student_stages: Optional[List[Stage]] = None
         self.teacher_stages: Optional[List[Stage]] = None
         self.student_probe: Optional[torch.Tensor] = None
@@ -190,43 +174,28 @@ class HGDDistiller(ConfigurableDistiller):
     # --- are known (algorithms prepare the student or the teacher first).
 
     def prepare_from_student(self, model: BaseModel) -> None:
-        """Discover the student's stages; record them and the batch."""
-        # The student is called as student(batch_inputs, data_samples, mode):
-        # its root's positional inputs carry the ground truth.
-        inputs = {INPUTS: dict(type='ModuleInputs', source='')}
-        self.student_stages, self.student_recorders = self.record_stages(
-            model, dict(inputs, **self.extra_student_recorders))
+        """Discover the student's stages and record them and the batch."""
+        self.student_stages = probe_stages(model, self.probe_size)
+        add_stage_recorders(self.student_recorders, self.student_stages)
+        super().prepare_from_student(model)
         self.student_probe = normalized_probe(model)
         if self.teacher_stages is not None:
             self.build_pairs()
 
     def prepare_from_teacher(self, model: nn.Module) -> None:
         """Discover the teacher's stages and record them."""
-        self.teacher_stages, self.teacher_recorders = self.record_stages(
-            model, self.extra_teacher_recorders)
+        self.teacher_stages = probe_stages(model, self.probe_size)
+        add_stage_recorders(self.teacher_recorders, self.teacher_stages)
+        super().prepare_from_teacher(model)
         self.teacher_probe = normalized_probe(model)
         if self.student_stages is not None:
             self.build_pairs()
-
-    def record_stages(self, model: nn.Module,
-                      extra: Dict[str, dict]) -> Tuple[List[Stage],
-                                                       RecorderManager]:
-        """A model's stages, and recorders of their modules plus ``extra``."""
-        stages = probe_stages(model, self.probe_size)
-        recorders = {
-            f'hgd_{source}': dict(type='ModuleOutputs', source=source)
-            for source in stage_sources(stages)
-        }
-        recorders.update(copy.deepcopy(extra))
-        manager = RecorderManager(recorders)
-        manager.initialize(model)
-        return stages, manager
 
     def build_pairs(self) -> None:
         """Pair stages and build connectors and macro weights, once both
         models are known: at algorithm build time, before the optimiser is
         built, a checkpoint is resumed or DDP wraps the model."""
-        self.warn_on_normalization_mismatch()
+        warn_on_mismatch(self.student_probe, self.teacher_probe)
         selected = select_stages(self.student_stages, self.stage_selection)
         self.pairs = pair_stages(selected, self.teacher_stages,
                                  self.explicit_pairs, self.on_unpaired)
@@ -240,22 +209,6 @@ class HGDDistiller(ConfigurableDistiller):
         self.macro = MODELS.build(
             dict(self.macro_cfg, num_stages=len(self.pairs),
                  stage_groups=[student.source for student, _ in self.pairs]))
-
-    def warn_on_normalization_mismatch(self) -> None:
-        """The teacher sees the batch as the *student's* data preprocessor
-        made it; a teacher trained with another normalisation sees skewed
-        inputs."""
-        student, teacher = self.student_probe, self.teacher_probe
-        if student is None or teacher is None or torch.equal(student, teacher):
-            return
-        warnings.warn(
-            f'HGD: teacher and student normalise inputs differently (mean, '
-            f'std or BGR/RGB order of their data_preprocessor): the BGR '
-            f'pixels {PROBE_PIXELS} become {student.flatten(1).t().tolist()} '
-            f'for the student, {teacher.flatten(1).t().tolist()} for the '
-            f'teacher. The teacher is fed the student\'s batch, so it sees '
-            f'inputs it was not trained on. Give both the same '
-            f'data_preprocessor (the teacher\'s, if it is pretrained).')
 
     # --- one training step -------------------------------------------------
 
@@ -281,10 +234,9 @@ class HGDDistiller(ConfigurableDistiller):
             raise RuntimeError('HGDDistiller was not prepared: build it '
                                'through an MMRazor distillation algorithm '
                                '(e.g. FpnTeacherDistill).')
-        inputs = self.student_recorders.get_recorder(INPUTS)
-        batch_inputs = inputs.get_record_data(0, 0)
+        batch_inputs, data_samples = recorded_batch(self.student_recorders)
         # Only the micro weights read the boxes.
-        gt_boxes = (gt_boxes_of(inputs.get_record_data(0, 1))
+        gt_boxes = (gt_boxes_of(data_samples)
                     if self.micro is not None else [])
         input_size = tuple(batch_inputs.shape[-2:])
         student_features = self.recorded_stages(self.student_recorders)
@@ -296,43 +248,13 @@ class HGDDistiller(ConfigurableDistiller):
                         input_size) for s, t in self.pairs
         ]
 
-    def guard_nonfinite(self, stage_losses: List[torch.Tensor]) -> torch.Tensor:
-        """Replace non-finite stage losses by a zero that keeps every
-        connector in the graph (DDP), count them, stop after too many."""
-        losses = torch.stack(stage_losses)
-        finite = torch.isfinite(losses)
-        if bool(finite.all()):
-            return losses
-        bad = [s.name for (s, _), ok in zip(self.pairs, finite.tolist())
-               if not ok]
-        self.nonfinite_count += len(bad)
-        count = int(self.nonfinite_count)
-        if count > self.max_nonfinite:
-            raise FloatingPointError(
-                f'HGD: {count} non-finite stage losses so far (latest at '
-                f'{bad}), more than max_nonfinite={self.max_nonfinite}. The '
-                f'features are diverging: lower the learning rate or the '
-                f'distillation loss_weight, or check the teacher checkpoint.')
-        if count == len(bad):
-            warnings.warn(f'HGD: non-finite imitation loss at {bad}; that '
-                          f'stage is skipped for this step (counted in '
-                          f'nonfinite_count, fatal after {self.max_nonfinite}).')
-        kept = []
-        for (student, _), loss, ok in zip(self.pairs, stage_losses,
-                                          finite.tolist()):
-            if ok:
-                kept.append(loss)
-            else:
-                connector = self.stage_connectors[student.key]
-                kept.append(
-                    sum((p.sum() for p in connector.parameters()),
-                        losses.new_zeros(())) * 0)
-        return torch.stack(kept)
-
     def compute_distill_losses(self) -> Dict[str, torch.Tensor]:
         losses = super().compute_distill_losses()  # extra configured losses
-        stage_losses = [terms.loss for terms in self.recorded_stage_terms()]
-        weighted, lambdas = self.macro(self.guard_nonfinite(stage_losses))
+        stage_losses, finite = self.nonfinite(
+            [terms.loss for terms in self.recorded_stage_terms()],
+            [student.name for student, _ in self.pairs],
+            [self.stage_connectors[student.key] for student, _ in self.pairs])
+        weighted, lambdas = self.macro(stage_losses, finite)
         weight = self.schedule()
         for (student, _), term, stage_lambda in zip(self.pairs, weighted,
                                                      lambdas):

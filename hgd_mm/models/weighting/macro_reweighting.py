@@ -1,5 +1,6 @@
-"""Macro re-weighting across stages and over training: fixed, gap,
-balanced or uncertainty stage weights, and per-group schedules."""
+"""Macro re-weighting across stages and over training: stage weights by
+mode (:mod:`.stage_weight_modes`), within each group of stages, and
+per-group weights and schedules."""
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -8,49 +9,55 @@ from torch import nn
 
 from mmrazor.registry import MODELS
 from .distill_schedule import DistillWeightSchedule
+from .stage_weight_modes import STAGE_WEIGHT_MODES, group_averaging
 
-MODES = ('fixed', 'gap', 'balanced', 'uncertainty')
-MAX_BALANCE = 100.0
+__all__ = ['MacroReweighting']
 
 
 @MODELS.register_module()
 class MacroReweighting(nn.Module):
     """Stage weights lambda_k applied to the per-stage imitation losses L_k.
 
-    Modes:
+    Stages come in groups (``'backbone'`` and ``'neck'``, as the distiller
+    tells from ``stage_groups``; one group ``'all'`` when none are given),
+    and every group is weighed on its own: its stage weights default to
+    1/K_g for its K_g stages, and the modes take their shares within the
+    group. So the neck levels weigh the same whether or not backbone stages
+    are distilled beside them: a group added never dilutes another.
+
+    Modes (:data:`.stage_weight_modes.STAGE_WEIGHT_MODES`, one function
+    each; m_k is a detached, bias-corrected running mean of L_k):
+
     - ``fixed``: lambda_k = stage_weights[k].
-    - ``gap`` (HGD v2): each stage weighs in proportion to how far the
-      student still is from it, lambda_k = stage_weights[k] * m_k / mean_j
-      m_j with m_k a detached running mean of L_k: a stage the student
-      already matches loses weight instead of gaining it (``balanced`` does
-      the opposite, and lost 0.9 mAP on the mini benchmark).
-    - ``balanced``: each stage loss is divided by a detached running mean of
-      itself, so every stage gets a comparable gradient share. We multiply by
-      the mean of the running means, which keeps the total's magnitude that of
-      the unweighted sum (only the shares change):
-      lambda_k = stage_weights[k] * mean_j(m_j) / m_k, with m_k floored at
-      mean_j(m_j) / 100 so that a stage whose loss is ~0 gets a bounded weight.
+    - ``gap`` (HGD v2): lambda_k = stage_weights[k] * m_k / mean_{j in g}
+      m_j: a stage the student already matches loses weight instead of
+      gaining it (``balanced`` does the opposite, and lost 0.9 mAP on the
+      mini benchmark).
+    - ``balanced``: lambda_k = stage_weights[k] * mean_{j in g} m_j / m_k,
+      m_k floored at the group mean / 100: every stage of a group gets a
+      comparable gradient share.
     - ``uncertainty``: learnable log-variances s_k (Kendall et al.):
       stage_weights[k] * (exp(-s_k) L_k + s_k); lambda_k = exp(-s_k).
       Weight decay pulls s_k to 0 (lambda to 1): exempt them in the
       optimiser, ``optim_wrapper=dict(paramwise_cfg=dict(custom_keys={
       'distiller.macro.log_vars': dict(decay_mult=0.0)}))``.
 
-    ``stage_weights`` defaults to 1/K for K stages, so the total does not grow
-    with the number of stages distilled (and all-stage vs FPN-only ablations
-    compare at the same scale).
-
-    Over training, the stages of a group (``'backbone'`` or ``'neck'``, as
-    the distiller tells from ``stage_groups``) are further multiplied by
+    Over training, the stages of a group are further multiplied by
     ``group_weights[group]`` and that group's schedule (a
     ``DistillWeightSchedule`` config, e.g. backbone hints that decay to 0:
     ``group_schedules=dict(backbone=dict(decay='cosine'))``).
 
+    A stage whose loss was not finite this step (``finite`` False, the
+    distiller's guard put a 0 in its place) keeps its running mean: it is
+    updated with its own current mean, which leaves the bias-corrected
+    mean unchanged.
+
     Args:
         num_stages: K.
-        mode: ``'fixed'`` (default, as in ``HGDDistiller``), ``'balanced'``
-            or ``'uncertainty'``.
-        stage_weights: K non-negative weights; defaults to 1/K each.
+        mode: ``'fixed'`` (default here; ``HGDDistiller`` asks for
+            ``'gap'``), ``'gap'``, ``'balanced'`` or ``'uncertainty'``.
+        stage_weights: K non-negative weights; defaults to 1/K_g for each
+            stage of a group of K_g stages.
         momentum: EMA momentum of the running means (``gap`` and
             ``balanced``). Defaults to 0.99 (bias-corrected, so the first
             steps use the true mean so far).
@@ -70,11 +77,15 @@ class MacroReweighting(nn.Module):
                  group_weights: Optional[Dict[str, float]] = None,
                  group_schedules: Optional[Dict[str, dict]] = None) -> None:
         super().__init__()
-        if mode not in MODES:
+        if mode not in STAGE_WEIGHT_MODES:
             raise ValueError(f'MacroReweighting: mode={mode!r} is unknown; '
-                             f'use one of {MODES}.')
+                             f'use one of {tuple(STAGE_WEIGHT_MODES)}.')
+        groups = list(stage_groups or ['all'] * num_stages)
+        if len(groups) != num_stages:
+            raise ValueError(f'MacroReweighting: {len(groups)} stage_groups '
+                             f'for {num_stages} stages.')
         if stage_weights is None:
-            stage_weights = [1.0 / num_stages] * num_stages
+            stage_weights = [1.0 / groups.count(g) for g in groups]
         if len(stage_weights) != num_stages:
             raise ValueError(
                 f'MacroReweighting: {len(stage_weights)} stage_weights given '
@@ -94,10 +105,6 @@ class MacroReweighting(nn.Module):
                 'MacroReweighting: group_weights/group_schedules need '
                 'stage_groups (one group name per stage); HGDDistiller '
                 'passes them.')
-        groups = list(stage_groups or ['all'] * num_stages)
-        if len(groups) != num_stages:
-            raise ValueError(f'MacroReweighting: {len(groups)} stage_groups '
-                             f'for {num_stages} stages.')
         unknown = named - set(groups)
         if unknown:
             raise ValueError(
@@ -107,6 +114,7 @@ class MacroReweighting(nn.Module):
             raise ValueError(f'MacroReweighting: group_weights '
                              f'{group_weights} must be >= 0.')
         self.mode = mode
+        self.weighting = STAGE_WEIGHT_MODES[mode]
         self.momentum = momentum
         self.stage_groups = groups
         self.group_schedules = {
@@ -119,14 +127,24 @@ class MacroReweighting(nn.Module):
         ]
         self.register_buffer('stage_weights',
                              torch.tensor(stage_weights, dtype=torch.float32))
+        # Not persistent: it follows from stage_groups, and checkpoints keep
+        # the keys they had.
+        self.register_buffer('group_averaging', group_averaging(groups),
+                             persistent=False)
         self.register_buffer('running_mean', torch.zeros(num_stages))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
         if mode == 'uncertainty':
             self.log_vars = nn.Parameter(torch.zeros(num_stages))
 
     @torch.no_grad()
-    def update_running_mean(self, stage_losses: torch.Tensor) -> None:
+    def update_running_mean(self,
+                            stage_losses: torch.Tensor,
+                            finite: Optional[torch.Tensor] = None) -> None:
         values = stage_losses.detach().float().clone()
+        if finite is not None:
+            # A skipped stage is updated with its own current mean: its
+            # bias-corrected mean stays what it was (not pulled to 0).
+            values = torch.where(finite, values, self.balanced_means())
         # Same running means on every rank: DDP ranks must agree on lambda.
         all_reduce(values, op='mean')
         self.running_mean.mul_(self.momentum).add_(values,
@@ -150,37 +168,29 @@ class MacroReweighting(nn.Module):
         return self.stage_weights * self.stage_weights.new_tensor(factors)
 
     def forward(
-            self,
-            stage_losses: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        self,
+        stage_losses: torch.Tensor,
+        finite: Optional[torch.Tensor] = None
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """
         Args:
             stage_losses: (K,) per-stage imitation losses L_k.
+            finite: (K,) bool, False where the stage's loss was not finite
+                this step (it is then not recorded in the running means);
+                None: all finite.
 
         Returns:
             weighted (K,) per-stage terms whose sum is the distillation loss,
             and lambdas (K,) the detached stage weights, for logging.
         """
-        stage_weights = self.scheduled_weights()
-        if self.mode == 'fixed':
-            lambdas = stage_weights
-            return lambdas * stage_losses, lambdas.clone()
-        if self.mode in ('gap', 'balanced'):
+        means = None
+        if self.weighting.running_mean:
             if self.training:
-                self.update_running_mean(stage_losses)
+                self.update_running_mean(stage_losses, finite)
             # Before any training step (e.g. a checkpoint-free analysis in
             # eval mode) there is no running mean yet: use this step's losses.
             means = torch.where(self.num_updates > 0, self.balanced_means(),
                                 stage_losses.detach().float())
-            overall = means.mean()
-            if self.mode == 'gap':
-                share = means / (overall + 1e-12)
-            else:
-                # A stage whose loss is (nearly) always 0 would get an
-                # unbounded weight; cap the balancing factor at MAX_BALANCE.
-                floor = overall / MAX_BALANCE + 1e-12
-                share = overall / means.clamp_min(floor)
-            lambdas = stage_weights * share
-            return lambdas * stage_losses, lambdas.detach().clone()
-        precision = torch.exp(-self.log_vars)
-        weighted = stage_weights * (precision * stage_losses + self.log_vars)
-        return weighted, precision.detach().clone()
+        return self.weighting.weigh(stage_losses, self.scheduled_weights(),
+                                    means, self.group_averaging,
+                                    getattr(self, 'log_vars', None))

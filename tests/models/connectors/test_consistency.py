@@ -3,6 +3,8 @@ import pytest
 import torch
 
 from hgd_mm.models.connectors import get_normalization, standardize_channels
+from hgd_mm.models.connectors.consistency import \
+    standardize_channels_over_batch
 
 
 def test_standardize_channels():
@@ -47,3 +49,28 @@ def test_batch_channel_std_keeps_differences_between_images():
     # Per image, that difference is gone.
     per_image = get_normalization('channel_std')(feature)
     assert abs(per_image[1, 0].mean() - per_image[0, 0].mean()) < 1e-6
+
+
+def reference_over_batch(feature, eps=1e-5):
+    """(x - mean) / sqrt(biased var + eps) per channel over B x H x W."""
+    mean = feature.mean(dim=(0, 2, 3), keepdim=True)
+    var = ((feature - mean)**2).mean(dim=(0, 2, 3), keepdim=True)
+    return (feature - mean) / torch.sqrt(var + eps)
+
+
+@pytest.mark.parametrize('shape', [(1, 4, 1, 1), (2, 4, 1, 1), (1, 4, 3, 2)])
+def test_batch_standardisation_of_any_size_matches_its_definition(shape):
+    # B x H x W = 1 (one image's 1 x 1 level) made F.batch_norm raise.
+    feature = torch.randn(shape, requires_grad=True)
+    out = standardize_channels_over_batch(feature)
+    torch.testing.assert_close(out, reference_over_batch(feature))
+    out.pow(2).sum().backward()
+    assert torch.isfinite(feature.grad).all()
+    if shape[0] * shape[2] * shape[3] == 1:
+        assert torch.equal(out, torch.zeros(shape))  # a value is its mean
+
+
+def test_channel_standardisation_of_one_1x1_image():
+    feature = torch.randn(1, 4, 1, 1)
+    torch.testing.assert_close(standardize_channels(feature),
+                               torch.zeros(1, 4, 1, 1))

@@ -194,7 +194,7 @@ def test_non_finite_stage_is_skipped_counted_and_fatal_after_the_limit():
     assert torch.isfinite(loss)
     for param in distiller.stage_connectors.parameters():
         assert torch.isfinite(param.grad).all()
-    assert distiller.nonfinite_count.item() == 1
+    assert distiller.nonfinite.count.item() == 1
     algorithm(inputs, samples, mode='loss')  # second: counted, no new warning
     with pytest.raises(FloatingPointError, match='max_nonfinite=2'):
         algorithm(inputs, samples, mode='loss')
@@ -347,3 +347,25 @@ def test_defaults_are_hgd_v2():
     lambdas = torch.stack([losses[f'distill.lambda_hgd_neck_{i}']
                            for i in range(5)])
     assert lambdas.sum().item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_non_finite_stage_does_not_drag_its_gap_weight_down():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+    distiller = algorithm.distiller
+    assert distiller.macro.mode == 'gap'
+    inputs, samples = demo_batch(algorithm)
+    first = algorithm(inputs, samples, mode='loss')
+    means = distiller.macro.balanced_means().clone()
+    handle = algorithm.teacher.neck.fpn_convs[2].register_forward_hook(
+        lambda module, args, output: output * float('inf'))
+    with pytest.warns(UserWarning, match='non-finite'):
+        losses = algorithm(inputs, samples, mode='loss')
+    handle.remove()
+    assert losses['distill.loss_hgd_neck_2'].item() == 0.0
+    # The poisoned level keeps its running mean (without the fix it
+    # recorded the 0 and halved), and so its stage weight: the same batch
+    # gives the other levels the same losses again.
+    torch.testing.assert_close(distiller.macro.balanced_means(), means)
+    torch.testing.assert_close(losses['distill.lambda_hgd_neck_2'],
+                               first['distill.lambda_hgd_neck_2'])

@@ -135,3 +135,54 @@ def test_eval_before_any_training_step_uses_the_current_losses(mode):
     expected = ([0.5, 1.5] if mode == 'gap' else [2.0, 2.0 / 3.0])
     torch.testing.assert_close(lambdas, torch.tensor(expected))
     assert macro.num_updates.item() == 0
+
+
+NECK = ['neck'] * 5
+ALL = ['backbone'] * 4 + NECK
+
+
+@pytest.mark.parametrize('mode', ['fixed', 'gap', 'balanced'])
+def test_a_stage_group_added_never_weakens_another(mode):
+    # The neck levels weigh the same whether or not backbone stages are
+    # distilled beside them (issue: with weights 1/K and gap normalised
+    # over all K, adding 4 backbone stages ran the FPN at 5/(5 + 4 rho)).
+    neck_only = MacroReweighting(5, mode=mode, stage_groups=NECK)
+    with_backbone = MacroReweighting(
+        9, mode=mode, stage_groups=ALL,
+        group_schedules=dict(backbone=dict(decay='cosine', max_iters=10)))
+    torch.manual_seed(0)
+    for step in range(20):
+        neck = torch.rand(5) + 0.5
+        backbone = 3 * torch.rand(4) + 1  # rho = backbone / neck ~ 3
+        a, _ = neck_only(neck)
+        b, lambdas = with_backbone(torch.cat([backbone, neck]))
+        torch.testing.assert_close(b[4:], a)
+    # Each group sums to its own strength: 1 x its mean loss when fixed.
+    if mode == 'fixed':
+        assert lambdas[:4].sum().item() == pytest.approx(0.0, abs=1e-12)
+        assert lambdas[4:].sum().item() == pytest.approx(1.0)
+
+
+def test_gap_shares_are_taken_within_each_group():
+    macro = MacroReweighting(4, mode='gap', stage_groups=['a', 'a', 'b', 'b'],
+                             momentum=0.0)
+    _, lambdas = macro(torch.tensor([1.0, 3.0, 10.0, 30.0]))
+    # w = 1/2 per stage of each group; share = m_k / mean of its group
+    torch.testing.assert_close(lambdas, torch.tensor([0.25, 0.75, 0.25, 0.75]))
+
+
+def test_a_non_finite_stage_keeps_its_running_mean():
+    # The distiller's guard puts 0 in place of a non-finite stage loss; the
+    # running mean used to record that 0, and gap then dropped the stage.
+    macro = MacroReweighting(3, mode='gap', momentum=0.9)
+    for _ in range(5):
+        macro(torch.tensor([1.0, 2.0, 4.0]))
+    before = macro.balanced_means().clone()
+    _, lambdas_before = macro(torch.tensor([1.0, 2.0, 4.0]))
+    after_good = macro.balanced_means().clone()
+    _, lambdas = macro(torch.tensor([1.0, 0.0, 4.0]),
+                       finite=torch.tensor([True, False, True]))
+    torch.testing.assert_close(before, after_good)  # constant losses
+    torch.testing.assert_close(macro.balanced_means(), after_good)
+    torch.testing.assert_close(lambdas, lambdas_before)
+    assert macro.num_updates.item() == 7
