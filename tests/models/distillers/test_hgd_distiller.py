@@ -369,3 +369,43 @@ def test_a_non_finite_stage_does_not_drag_its_gap_weight_down():
     torch.testing.assert_close(distiller.macro.balanced_means(), means)
     torch.testing.assert_close(losses['distill.lambda_hgd_neck_2'],
                                first['distill.lambda_hgd_neck_2'])
+
+
+@pytest.mark.parametrize('student,teacher', [
+    (tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16)),
+    (tiny_faster_rcnn(18, 8, 16), tiny_faster_rcnn(50, 16, 16)),
+], ids=['retinanet', 'faster_rcnn'])
+def test_v3_terms_train_the_student_through_the_frozen_teacher(
+        student, teacher):
+    algorithm = build(hgd_algorithm(
+        student, teacher, distiller=dict(
+            hints=dict(type='TeacherNeckHints'),
+            cross_head=dict(type='CrossHeadLoss'),
+            micro=dict(teacher_share=0.5))))
+    distiller = algorithm.distiller
+    levels = len(distiller.teacher_levels)
+    assert distiller.macro.stage_groups == (['neck'] * levels +
+                                            ['hint'] * levels +
+                                            ['cross_head'] * levels)
+    teacher_before = snapshot(algorithm.teacher)
+    losses = optimizer_steps(algorithm, steps=2)
+    for group in ('hint', 'cross_head'):
+        for level in range(levels):
+            value = losses[f'distill.loss_hgd_{group}_{level}']
+            assert torch.isfinite(value) and value.item() > 0
+    # The neck group weighs as it would alone: each group normalised apart.
+    neck = sum(losses[f'distill.lambda_hgd_neck_{i}'] for i in range(levels))
+    assert neck.item() == pytest.approx(1.0, rel=0.2)
+    for key, value in snapshot(algorithm.teacher).items():
+        assert torch.equal(value, teacher_before[key]), key
+    assert all(p.grad is not None
+               for p in distiller.hints.parameters())
+    assert all(p.grad is None for p in algorithm.teacher.parameters())
+
+
+def test_cross_head_needs_every_teacher_level_paired():
+    with pytest.raises(ValueError, match='every teacher neck level'):
+        build(hgd_algorithm(
+            tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16),
+            distiller=dict(stages=['neck.0', 'neck.1'],
+                           cross_head=dict(type='CrossHeadLoss'))))
