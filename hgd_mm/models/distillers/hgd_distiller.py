@@ -79,8 +79,10 @@ class HGDDistiller(ConfigurableDistiller):
     stages, the attention term). Every mechanism stays available in config.
 
     Args:
-        stages: ``'neck'`` (default), ``'all'``, ``'backbone'`` or a list of
-            student stage names such as ``['backbone.1', 'neck.0']``.
+        stages: ``'neck'`` (default), ``'hierarchy'`` (the backbone stages
+            the neck reads and every neck level), ``'all'``, ``'backbone'``
+            or a list of student stage names such as ``['backbone.1',
+            'neck.0']``.
         pairs: explicit ``[(student_stage, teacher_stage), ...]`` by name;
             overrides stride pairing.
         on_unpaired: ``'error'`` (default) or ``'skip'`` for student stages
@@ -92,6 +94,9 @@ class HGDDistiller(ConfigurableDistiller):
             projection only where the channel counts differ
             (``project=True`` projects everywhere), with a bias only when
             ``normalization='none'``.
+        backbone_normalization: the consistency normalisation of backbone
+            stages; None (default): ``normalization``. ``'stage_std'``
+            keeps each channel's share of the teacher's variance.
         normalization: consistency normalisation of both sides,
             ``'batch_channel_std'`` (default; per channel over B x H x W, as
             PKD), ``'channel_std'`` (per image and channel over H x W) or
@@ -134,6 +139,7 @@ class HGDDistiller(ConfigurableDistiller):
                  probe_size: Sequence[int] = (256, 256),
                  connector: Optional[dict] = None,
                  normalization: Optional[str] = 'batch_channel_std',
+                 backbone_normalization: Optional[str] = None,
                  loss: Optional[dict] = None,
                  micro: Optional[dict] = DEFAULT_MICRO,
                  macro: Optional[dict] = None,
@@ -160,6 +166,9 @@ class HGDDistiller(ConfigurableDistiller):
         self.on_unpaired = on_unpaired
         self.probe_size = tuple(probe_size)
         self.normalize = get_normalization(normalization)
+        self.normalize_backbone = (
+            get_normalization(backbone_normalization)
+            if backbone_normalization is not None else self.normalize)
         # Per-channel standardisation cancels a connector bias (see
         # HGDConnector): leave it out unless the config asks for it.
         self.connector_cfg = component_cfg(
@@ -183,6 +192,7 @@ class HGDDistiller(ConfigurableDistiller):
         # The teacher, for its neck (hints) and head (confidence, cross
         # head); in a tuple, so that it is not registered a second time.
         self.teacher_model: Tuple[nn.Module, ...] = ()
+        self.student_model: Tuple[nn.Module, ...] = ()
         self.student_stages: Optional[List[Stage]] = None
         self.teacher_stages: Optional[List[Stage]] = None
         self.student_probe: Optional[torch.Tensor] = None
@@ -200,6 +210,7 @@ class HGDDistiller(ConfigurableDistiller):
         add_stage_recorders(self.student_recorders, self.student_stages)
         super().prepare_from_student(model)
         self.student_probe = normalized_probe(model)
+        self.student_model = (model, )
         if self.teacher_stages is not None:
             self.build_pairs()
 
@@ -218,7 +229,7 @@ class HGDDistiller(ConfigurableDistiller):
         models are known: at algorithm build time, before the optimiser is
         built, a checkpoint is resumed or DDP wraps the model."""
         warn_on_mismatch(self.student_probe, self.teacher_probe)
-        selected = select_stages(self.student_stages, self.stage_selection)
+        selected = select_stages(self.student_stages, self.read_stages())
         self.pairs = pair_stages(selected, self.teacher_stages,
                                  self.explicit_pairs, self.on_unpaired)
         self.stage_connectors = nn.ModuleDict({
@@ -245,6 +256,20 @@ class HGDDistiller(ConfigurableDistiller):
         groups += [group for group, _ in self.extra_terms()]
         self.macro = MODELS.build(
             dict(self.macro_cfg, num_stages=len(groups), stage_groups=groups))
+
+    def read_stages(self) -> Union[str, Sequence[str]]:
+        """``stages='hierarchy'``: the backbone stages the student's neck
+        reads and every neck level (a stage the detector never reads, C2
+        under an FPN with ``start_level=1``, is not distilled); any other
+        selection as given."""
+        if self.stage_selection != 'hierarchy':
+            return self.stage_selection
+        backbone = [s for s in self.student_stages if s.source == 'backbone']
+        neck = getattr(self.student_model[0], 'neck', None)
+        slots = (neck_input_slots(neck, len(backbone))
+                 if neck is not None else range(len(backbone)))
+        return ([backbone[i].name for i in slots] +
+                [s.name for s in self.student_stages if s.source == 'neck'])
 
     @property
     def teacher_levels(self) -> List[Stage]:
@@ -333,7 +358,9 @@ class HGDDistiller(ConfigurableDistiller):
                                   confidence_maps(teacher_logits)))
         return [
             stage_terms(student_features[s.name], teacher_features[t.name],
-                        self.stage_connectors[s.key], self.normalize,
+                        self.stage_connectors[s.key],
+                        self.normalize_backbone
+                        if s.source == 'backbone' else self.normalize,
                         self.imitation_loss, self.micro, gt_boxes,
                         input_size, confidence.get(t.name))
             for s, t in self.pairs

@@ -409,3 +409,30 @@ def test_cross_head_needs_every_teacher_level_paired():
             tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16),
             distiller=dict(stages=['neck.0', 'neck.1'],
                            cross_head=dict(type='CrossHeadLoss'))))
+
+
+def test_hierarchy_distils_what_the_detector_reads_with_its_own_norm():
+    algorithm = build(hgd_algorithm(
+        tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+        distiller=dict(stages='hierarchy', backbone_normalization='stage_std',
+                       micro=None, macro=dict(mode='fixed'))))
+    distiller = algorithm.distiller
+    # FPN start_level=1: C2 (backbone.0) is never read, so not distilled.
+    assert [s.name for s, _ in distiller.pairs] == [
+        'backbone.1', 'backbone.2', 'backbone.3', 'neck.0', 'neck.1',
+        'neck.2', 'neck.3', 'neck.4']
+    inputs, samples = demo_batch(algorithm)
+    losses = algorithm(inputs, samples, mode='loss')
+    student = distiller.recorded_stages(distiller.student_recorders)
+    teacher = distiller.recorded_stages(distiller.teacher_recorders)
+    from hgd_mm.models.connectors import get_normalization
+    for s, t in distiller.pairs:
+        norm = get_normalization('stage_std' if s.source == 'backbone'
+                                 else 'batch_channel_std')
+        aligned = distiller.stage_connectors[s.key](student[s.name].detach(),
+                                                    teacher[t.name].shape[-2:])
+        expected = (norm(aligned) - norm(teacher[t.name])).pow(2).mean()
+        k = 3 if s.source == 'backbone' else 5  # 1/K_g within each group
+        torch.testing.assert_close(
+            losses[f'distill.loss_hgd_{s.key}'].detach(), 15.0 / k * expected,
+            atol=1e-5, rtol=1e-4)
