@@ -155,7 +155,8 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         setting: what :func:`prepare` returned.
         work_dir: holds one work dir per run and ``runs.json``.
         jobs: runs side by side, one torch thread each.
-        report_only: train nothing, return what is done.
+        report_only: train nothing, return the stored runs (made by
+            whatever code; their provenance says which).
     """
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
@@ -163,18 +164,21 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     key = setting.teacher['key']
 
     # What each arm trains now and in which precision: a stored run made by
-    # other code or in another precision is not this arm's run.
-    current = {arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
-                          run_precision(arm.config))
-               for arm, _ in plan}
+    # other code or in another precision is not this arm's run, and is
+    # trained again. A report (report_only) takes the stored runs as they
+    # are; summarize() refuses to pool runs of one method that differ.
+    current = {} if report_only else {
+        arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
+                   run_precision(arm.config))
+        for arm, _ in plan}
 
     def done(arm: Arm, seed: int) -> Optional[dict]:
         for run in stored:
             if ((run['method'], run['seed'], run.get('split'),
                  run.get('teacher_key')) == (arm.name, seed, setting.split,
                                              key) and
-                    (run.get('arm_key'), run.get('precision'))
-                    == current[arm.name]):
+                    (report_only or (run.get('arm_key'), run.get('precision'))
+                     == current[arm.name])):
                 return run
         return None
 

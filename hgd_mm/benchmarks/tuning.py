@@ -78,9 +78,29 @@ CANDIDATES: Dict[str, study.Arm] = {
 }
 
 
+#: HGD v3's candidates, each one mechanism on top of HGD as shipped (the
+#: reference is the sweep's ``hgd@x1``): the hierarchy with group-normalised
+#: stage weights (and its backbone stages compared by their channels'
+#: variance shares), function-consistent hints through the teacher's neck,
+#: cross-head mimicry, micro weights following the teacher's confidence.
+V3_CANDIDATES: Dict[str, study.Arm] = {
+    arm.name: arm
+    for arm in (
+        study.Arm('v3:hierarchy', HGD_CFG, {HGD + 'stages': 'hierarchy'}),
+        study.Arm('v3:hierarchy+stage-std', HGD_CFG, {
+            HGD + 'stages': 'hierarchy',
+            HGD + 'backbone_normalization': 'stage_std'}),
+        study.Arm('v3:hints', HGD_CFG,
+                  {HGD + 'hints.type': 'TeacherNeckHints'}),
+        study.Arm('v3:cross-head', HGD_CFG,
+                  {HGD + 'cross_head.type': 'CrossHeadLoss'}),
+        study.Arm('v3:teacher-confidence', HGD_CFG,
+                  {HGD + 'micro.teacher_share': 0.5}),
+    )
+}
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
 SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
-ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP}
+ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -96,7 +116,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         choices=list(ARMS), metavar='ARM',
         help='arms to run (default: the plain student and the weight sweep '
         f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}; '
-        f'also HGD v2\'s candidates: {", ".join(CANDIDATES)})')
+        f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
+        f'{", ".join(V3_CANDIDATES)})')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--out-name', default='tuning',
@@ -140,6 +161,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     comparisons = [(c, 'baseline') for c in names]
     comparisons += [(c, 'neck') for c in names
                     if c in CANDIDATES and c != 'neck']
+    comparisons += [(c, 'hgd@x1') for c in names if c in V3_CANDIDATES]
     summary = study.summarize(runs, comparisons)
     report = dict(
         setting=dict(
