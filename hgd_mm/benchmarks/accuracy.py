@@ -29,6 +29,7 @@ from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
                           TEACHER_CFG)
 from . import study
 from .accuracy_report import PEERS, markdown, plot
+from .settings_matrix import matrix_summary, plot_matrix
 
 __all__ = [
     'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'parse_args',
@@ -167,7 +168,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         runs=runs,
-        summary=study.summarize(runs, COMPARISONS))
+        summary=study.summarize(runs, COMPARISONS),
+        matrix=matrix_summary(runs))
     os.makedirs(args.out_dir, exist_ok=True)
     with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
         json.dump(report, f, indent=1)
@@ -175,5 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     with open(osp.join(args.out_dir, 'accuracy.md'), 'w') as f:
         f.write(table)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))
+    plot_matrix(runs, report['matrix'],
+                osp.join(args.out_dir, 'accuracy_settings.png'))
     print(table)
     return report
