@@ -167,6 +167,8 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     # other code or in another precision is not this arm's run, and is
     # trained again. A report (report_only) takes the stored runs as they
     # are; summarize() refuses to pool runs of one method that differ.
+    # (Keys are made here, before any run starts: making one changes
+    # os.environ for a moment, see provenance.placeholder_paths.)
     current = {} if report_only else {
         arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
                    run_precision(arm.config))
@@ -205,7 +207,8 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         print(f'[study {index}/{len(plan)}] {label} ({setting.split})',
               flush=True)
         options = options_of(arm, setting, seed)
-        provenance = run_provenance(REPO, arm.setting, arm.config, options)
+        provenance = run_provenance(REPO, arm.setting, options,
+                                    *current[arm.name])
         result = mini_runs.train(
             arm.config,
             osp.join(work_dir, f'{arm.name}_{setting.split}_seed{seed}'),
