@@ -152,8 +152,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                           args.report_only)
     report = dict(
         setting=dict(
-            data=('hgd_mm.mini defaults (1200 train / 1000 val / 1000 tune, '
-                  '160 px, 6 classes, seed 0)'
+            data=('hgd_mm_dev.mini defaults (1200 train / 1000 val / '
+                  '1000 tune, 160 px, 6 classes, seed 0)'
                   if not args.quick else 'quick: 16 train / 8 val / 8 tune'),
             split=args.split,
             teacher=osp.relpath(TEACHER_CFG, REPO),

@@ -4,7 +4,7 @@ chosen on the ``tune`` split, never on ``val``.
 Each candidate is an arm (a config plus ``--cfg-options``) trained at the
 given seeds from the same backbones and teacher as the accuracy benchmark,
 and scored on the tuning split (its own random stream of images, see
-:class:`hgd_mm.mini.MiniDatasetParams`). Writes ``tuning.json`` (setting,
+:class:`hgd_mm_dev.mini.MiniDatasetParams`). Writes ``tuning.json`` (setting,
 teacher, runs, summary with every candidate's difference to the plain
 student and to HGD as shipped, 95 % Welch intervals) and ``tuning.md``.
 """
