@@ -19,8 +19,6 @@ are made on ``tune`` (:mod:`.tuning`). Resumable run by run
 (:mod:`.study`).
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
@@ -145,8 +143,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare(args.split, args.quick, args.data_root,
-                            args.teacher_work_dir, args.cfg_options,
-                            args.jobs)
+                            args.teacher_work_dir, args.cfg_options)
     plan = plan_of(args)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
@@ -168,12 +165,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         runs=runs,
         summary=study.summarize(runs, COMPARISONS))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = markdown(report)
-    with open(osp.join(args.out_dir, 'accuracy.md'), 'w') as f:
-        f.write(table)
+    study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))
-    print(table)
     return report

@@ -9,8 +9,6 @@ teacher, runs, summary with every candidate's difference to the plain
 student and to HGD as shipped, 95 % Welch intervals) and ``tuning.md``.
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -105,7 +103,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare('tune', args.quick, args.data_root,
-                            args.teacher_work_dir, (), args.jobs)
+                            args.teacher_work_dir)
     plan = [(CANDIDATES[c], s) for s in args.seeds for c in args.candidates]
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
@@ -123,11 +121,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         runs=runs,
         summary=study.summarize(runs, comparisons))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'tuning.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = markdown(report)
-    with open(osp.join(args.out_dir, 'tuning.md'), 'w') as f:
-        f.write(table)
-    print(table)
+    study.write_report(report, args.out_dir, 'tuning', markdown)
     return report
