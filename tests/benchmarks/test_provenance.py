@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from hgd_mm.benchmarks import provenance
-from hgd_mm.mini.paths import HGD_CFG, REPO, STUDENT_CFG
+from hgd_mm_dev.benchmarks import provenance
+from hgd_mm_dev.mini.paths import HGD_CFG, REPO, STUDENT_CFG
 
 WEIGHT = 'model.distiller.schedule.loss_weight'
 

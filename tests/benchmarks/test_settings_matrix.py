@@ -4,8 +4,8 @@ import os.path as osp
 
 import pytest
 
-from hgd_mm.benchmarks import settings_matrix as sm
-from hgd_mm.mini.paths import RESULTS
+from hgd_mm_dev.benchmarks import settings_matrix as sm
+from hgd_mm_dev.mini.paths import RESULTS
 
 
 def runs_of(setting, scores):

@@ -92,8 +92,8 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
 def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):
     # A --quick run once trained its tiny teacher into work_dirs/demo and
     # replaced the real one; quick and full settings keep separate teachers.
-    from hgd_mm.benchmarks import study
-    from hgd_mm.mini import paths
+    from hgd_mm_dev.benchmarks import study
+    from hgd_mm_dev.mini import paths
     seen = []
     monkeypatch.setattr(study.mini_runs, 'ensure_mini_data',
                         lambda *a, **k: None)

@@ -4,7 +4,7 @@ chosen on the ``tune`` split, never on ``val``.
 Each candidate is an arm (a config plus ``--cfg-options``) trained at the
 given seeds from the same backbones and teacher as the accuracy benchmark,
 and scored on the tuning split (its own random stream of images, see
-:class:`hgd_mm.mini.MiniDatasetParams`). By default the study is the weight
+:class:`hgd_mm_dev.mini.MiniDatasetParams`). By default the study is the weight
 sweep of every method (:mod:`.weight_sweep`: each method's total weight at
 the same multipliers, the same seeds); HGD v2's mechanism candidates
 (:data:`CANDIDATES`) can be run by name. Writes ``<out-name>.json``
@@ -13,8 +13,6 @@ plain student, 95 % Welch intervals, and ``sweep``: the best multiplier per
 method) and ``<out-name>.md``.
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -153,7 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare('tune', args.quick, args.data_root,
-                            args.teacher_work_dir, (), args.jobs)
+                            args.teacher_work_dir)
     plan = [(ARMS[c], s) for s in args.seeds for c in args.candidates]
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
@@ -175,11 +173,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         runs=runs,
         summary=summary,
         sweep=sweep_summary(summary['methods']))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, f'{args.out_name}.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = report_markdown(report)
-    with open(osp.join(args.out_dir, f'{args.out_name}.md'), 'w') as f:
-        f.write(table)
-    print(table)
+    study.write_report(report, args.out_dir, args.out_name, report_markdown)
     return report

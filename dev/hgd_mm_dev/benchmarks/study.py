@@ -14,7 +14,7 @@ import os.path as osp
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..mini import runs as mini_runs
 from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
@@ -25,7 +25,9 @@ from .provenance import (arm_key, check_poolable, run_precision,
                          run_provenance)
 from .statistics import describe, welch_interval
 
-__all__ = ['Arm', 'Setting', 'prepare', 'run_arms', 'summarize']
+__all__ = [
+    'Arm', 'Setting', 'prepare', 'run_arms', 'summarize', 'write_report'
+]
 
 #: Distillation runs evaluate the student only (the teacher is scored once),
 #: which halves the evaluation time of a run.
@@ -68,8 +70,7 @@ def prepare(split: str,
             quick: bool,
             data_root: Optional[str],
             teacher_work_dir: Optional[str],
-            cfg_options: Sequence[str] = (),
-            jobs: int = 1) -> Setting:
+            cfg_options: Sequence[str] = ()) -> Setting:
     """Make (or reuse) the data, the pre-trained backbones and the teacher,
     and score the teacher on ``split``.
 
@@ -80,7 +81,6 @@ def prepare(split: str,
         teacher_work_dir: where the teacher is cached; None: the demo's
             (``work_dirs/demo``, ``work_dirs/demo_quick`` when quick).
         cfg_options: ``KEY=VALUE`` applied to every student run.
-        jobs: runs side by side (then one torch thread each).
     """
     if split not in ('val', 'tune'):
         raise ValueError(f"split={split!r}: use 'val' or 'tune'")
@@ -264,3 +264,23 @@ def summarize(runs: List[dict],
         for a, b in comparisons if a in scores and b in scores
     ]
     return dict(methods=per_method, differences=differences)
+
+
+def write_report(report: dict, out_dir: str, name: str,
+                 markdown: Callable[[dict], str]) -> None:
+    """Write ``NAME.json`` and its table ``NAME.md`` to ``out_dir`` and print
+    the table.
+
+    Args:
+        report: the study's report.
+        out_dir: made if missing.
+        name: the files' name (``accuracy``, ``tuning``).
+        markdown: renders the report as the table.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    with open(osp.join(out_dir, f'{name}.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+    table = markdown(report)
+    with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
+        f.write(table)
+    print(table)

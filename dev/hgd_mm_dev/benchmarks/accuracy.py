@@ -19,8 +19,6 @@ are made on ``tune`` (:mod:`.tuning`). Resumable run by run
 (:mod:`.study`).
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
@@ -146,15 +144,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare(args.split, args.quick, args.data_root,
-                            args.teacher_work_dir, args.cfg_options,
-                            args.jobs)
+                            args.teacher_work_dir, args.cfg_options)
     plan = plan_of(args)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     report = dict(
         setting=dict(
-            data=('hgd_mm.mini defaults (1200 train / 1000 val / 1000 tune, '
-                  '160 px, 6 classes, seed 0)'
+            data=('hgd_mm_dev.mini defaults (1200 train / 1000 val / '
+                  '1000 tune, 160 px, 6 classes, seed 0)'
                   if not args.quick else 'quick: 16 train / 8 val / 8 tune'),
             split=args.split,
             teacher=osp.relpath(TEACHER_CFG, REPO),
@@ -170,14 +167,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         runs=runs,
         summary=study.summarize(runs, COMPARISONS),
         matrix=matrix_summary(runs))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = markdown(report)
-    with open(osp.join(args.out_dir, 'accuracy.md'), 'w') as f:
-        f.write(table)
+    study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))
     plot_matrix(runs, report['matrix'],
                 osp.join(args.out_dir, 'accuracy_settings.png'))
-    print(table)
     return report

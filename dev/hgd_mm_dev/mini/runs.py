@@ -4,7 +4,7 @@ benchmarks.
 Each training run goes through ``tools/train.py`` in a subprocess (exactly
 what a user runs), with its mmengine progress lines passed through; metrics
 and timings are read back from the run's own mmengine logs. The backbones
-are pre-trained once (:mod:`hgd_mm.mini.pretrain`) and the teacher trained
+are pre-trained once (:mod:`hgd_mm_dev.mini.pretrain`) and the teacher trained
 once, each cached under a key of everything it depends on.
 """
 import glob
@@ -21,7 +21,7 @@ import time
 from dataclasses import fields
 from typing import Any, Dict, Iterable, List, Optional
 
-from ..training_logs import read_scalars
+from hgd_mm.training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
 from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL

@@ -1,6 +1,6 @@
 """The accuracy benchmark's report: the tables the README quotes
 (``accuracy.md``) and the figure (``accuracy.png``), from ``accuracy.json``
-(its ``summary`` is computed by :func:`hgd_mm.benchmarks.study.summarize`).
+(its ``summary`` is computed by :func:`hgd_mm_dev.benchmarks.study.summarize`).
 """
 from typing import Dict, List, Optional
 
