@@ -64,13 +64,17 @@ class Setting:
     teacher_split_metrics: Dict[str, float]
     base_options: Dict[str, object]
     quick: bool
+    name: str = 'retinanet-quarter-width'
 
 
 def prepare(split: str,
             quick: bool,
             data_root: Optional[str],
             teacher_work_dir: Optional[str],
-            cfg_options: Sequence[str] = ()) -> Setting:
+            cfg_options: Sequence[str] = (),
+            name: str = 'retinanet-quarter-width',
+            teacher_cfg: str = TEACHER_CFG,
+            student_cfgs: Sequence[str] = (STUDENT_CFG, )) -> Setting:
     """Make (or reuse) the data, the pre-trained backbones and the teacher,
     and score the teacher on ``split``.
 
@@ -81,6 +85,10 @@ def prepare(split: str,
         teacher_work_dir: where the teacher is cached; None: the demo's
             (``work_dirs/demo``, ``work_dirs/demo_quick`` when quick).
         cfg_options: ``KEY=VALUE`` applied to every student run.
+        name: the setting's name.
+        teacher_cfg: its teacher's config (the main pair's by default).
+        student_cfgs: its students' plain configs (their backbones are
+            pre-trained with the teacher's).
     """
     if split not in ('val', 'tune'):
         raise ValueError(f"split={split!r}: use 'val' or 'tune'")
@@ -91,25 +99,26 @@ def prepare(split: str,
     mini_runs.ensure_mini_data(data_root,
                                **(mini_runs.QUICK_DATA if quick else {}))
     pretrained = mini_runs.ensure_pretrained_backbones(
-        [TEACHER_CFG, STUDENT_CFG],
+        [teacher_cfg, *student_cfgs],
         QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT, quick=quick)
     quick_options = dict(mini_runs.QUICK_OPTIONS if quick else {})
     teacher = mini_runs.teacher_run(teacher_work_dir, data_root,
                                     dict(quick_options,
                                          **{'randomness.seed': 0}),
-                                    pretrained)
+                                    pretrained, teacher_cfg)
     if split == 'val':
         teacher_metrics = {k: teacher[k] for k in mini_runs.METRICS}
     else:
         teacher_metrics = mini_runs.evaluate(
-            TEACHER_CFG, teacher['checkpoint'],
+            teacher_cfg, teacher['checkpoint'],
             osp.join(teacher_work_dir, 'teacher', f'test_{split}'),
             data_root, env={'HGD_MINI_EVAL_SPLIT': split},
             options={k: v for k, v in quick_options.items()
                      if k.startswith('model.')})
     base = dict(quick_options)
     base.update(option.split('=', 1) for option in cfg_options)
-    return Setting(data_root, split, teacher, teacher_metrics, base, quick)
+    return Setting(data_root, split, teacher, teacher_metrics, base, quick,
+                   name)
 
 
 def options_of(arm: Arm, setting: Setting, seed: int) -> Dict[str, object]:
