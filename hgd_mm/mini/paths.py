@@ -10,7 +10,8 @@ __all__ = [
     'REPO', 'MINI_CONFIGS', 'TEACHER_CFG', 'STUDENT_CFG', 'HGD_CFG',
     'NARROW_STUDENT_CFG', 'NARROW_HGD_CFG', 'TRAIN_TOOL', 'TEST_TOOL',
     'DATA_ROOT', 'QUICK_DATA_ROOT', 'PRETRAINED_ROOT',
-    'QUICK_PRETRAINED_ROOT', 'RESULTS', 'DEMO_ROOT', 'QUICK_DEMO_ROOT'
+    'QUICK_PRETRAINED_ROOT', 'RESULTS', 'DEMO_ROOT', 'QUICK_DEMO_ROOT',
+    'SETTINGS_CONFIGS', 'SETTINGS_WORK_ROOT', 'SETTINGS'
 ]
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -37,3 +38,51 @@ RESULTS = osp.join(REPO, 'docs', 'results')
 #: (test-sized) runs keep theirs apart, so they never replace the real one.
 DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo')
 QUICK_DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo_quick')
+
+# The benchmark settings beyond the main and the heterogeneous pair
+# (configs/mini/settings/<setting>/): per setting, its configs by role
+# (teacher, plain student, and one per distiller). Each teacher is cached in
+# its own work root, SETTINGS_WORK_ROOT/<setting> (teacher_run's
+# ``work_root``: the checkpoint is <work root>/teacher/teacher.pth, the
+# default ``teacher_ckpt`` of the setting's distillation configs);
+# `resnet-mobilenetv2` distils from the teacher of `retinanet-depth` (same
+# config, same work root).
+SETTINGS_CONFIGS = osp.join(MINI_CONFIGS, 'settings')
+SETTINGS_WORK_ROOT = osp.join(REPO, 'work_dirs', 'settings')
+
+
+def _setting(name: str, teacher: str, student: str, pair: str,
+             teacher_setting: str = '') -> dict:
+    folder = osp.join(SETTINGS_CONFIGS, name)
+    teacher_setting = teacher_setting or name
+    configs = dict(
+        teacher=osp.join(SETTINGS_CONFIGS, teacher_setting, teacher),
+        student=osp.join(folder, student),
+        work_root=osp.join(SETTINGS_WORK_ROOT, teacher_setting))
+    configs.update({
+        method: osp.join(folder, f'{method}{"" if method == "hgd" else "_fpn"}'
+                         f'_{pair}_mini.py')
+        for method in ('hgd', 'pkd', 'cwd', 'mgd')
+    })
+    return configs
+
+
+#: setting -> dict(teacher, student, hgd, pkd, cwd, mgd: config paths;
+#: work_root: where its teacher is cached).
+SETTINGS = {
+    'retinanet-depth': _setting(
+        'retinanet-depth', 'retinanet_r34-w32_fpn64_mini.py',
+        'retinanet_r18-w32_fpn64_mini.py', 'retina_r34-w32_retina_r18-w32'),
+    'faster-rcnn-depth': _setting(
+        'faster-rcnn-depth', 'faster-rcnn_r34-w32_fpn64_mini.py',
+        'faster-rcnn_r18-w32_fpn64_mini.py',
+        'faster-rcnn_r34-w32_faster-rcnn_r18-w32'),
+    'fcos-depth': _setting(
+        'fcos-depth', 'fcos_r34-w32_fpn64_mini.py',
+        'fcos_r18-w32_fpn64_mini.py', 'fcos_r34-w32_fcos_r18-w32'),
+    'resnet-mobilenetv2': _setting(
+        'resnet-mobilenetv2', 'retinanet_r34-w32_fpn64_mini.py',
+        'retinanet_mobilenetv2_fpn64_mini.py',
+        'retina_r34-w32_retina_mobilenetv2',
+        teacher_setting='retinanet-depth'),
+}

@@ -1,12 +1,12 @@
 # The MMRazor peers of the mini benchmark settings (configs/mini/settings/),
 # as variables: what each adds to a setting's ConfigurableDistiller with FPN
-# recorders (configs/mini/settings/<setting>/_base_/fpn_teacher_distill.py). Exactly the
-# peers of the main pair (configs/mini/peers/: same losses, weights, loss
-# names, so the weight sweep's --cfg-options address them alike; a test
-# keeps them equal): the weights chosen on setting `retinanet-depth` and the
-# main pair travel unchanged to the other settings, as a user would not
-# re-tune them per detector. Every setting has 5 FPN levels of 64 channels
-# in teacher and student, so no connector maps channels.
+# recorders (configs/mini/settings/<setting>/_base_/fpn_teacher_distill.py).
+# Exactly the peers of the main pair (configs/mini/peers/: the same losses,
+# weights and loss names, so that the weight sweep's --cfg-options address
+# them alike; a test keeps them equal): the weights chosen on the setting
+# `retinanet-depth` and the main pair travel unchanged to the other settings,
+# as a user would not re-tune them per detector. Every setting has 5 FPN
+# levels of 64 channels in teacher and student: no connector maps channels.
 peer_fpn_levels = 5
 
 # PKD: PKDLoss on every FPN level, loss_weight 6 (MMRazor's

@@ -1,6 +1,7 @@
 # The FCOS detectors of the mini setting `fcos-depth`
 # (configs/mini/settings/fcos-depth/): mmdet's FCOS with its improvements
-# (mmdet::fcos/fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py:
+# (mmdet::fcos/
+# fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py:
 # centre sampling, normalised box targets, centre-ness on the regression
 # branch, GIoU loss) shrunk for 160 px images and 6 classes:
 #   fcos_r34: teacher, ResNet-34 with 32 base channels
@@ -22,7 +23,7 @@ def _fcos(backbone, in_channels):
     return dict(
         _scope_='mmdet',
         type='FCOS',
-        data_preprocessor={{_base_.data_preprocessor}},
+        data_preprocessor={{_base_.mini_data_preprocessor}},
         backbone=backbone,
         neck=dict(
             type='FPN',

@@ -19,7 +19,7 @@ def _retinanet(backbone, in_channels):
     return dict(
         _scope_='mmdet',
         type='RetinaNet',
-        data_preprocessor={{_base_.data_preprocessor}},
+        data_preprocessor={{_base_.mini_data_preprocessor}},
         backbone=backbone,
         neck=dict(
             type='FPN',

@@ -1,8 +1,9 @@
-# Teacher of the mini setting `retinanet-depth`: RetinaNet, ResNet-34 with 32 base channels, 64-channel FPN P3-P7
-# (_base_/models/mini_settings_retinanets.py), from its pre-trained backbone, trained
-# alone for 10 epochs as the main pair's teacher
-# (../../_base_/schedule_teacher_mini.py); the distillation configs read its
-# checkpoint from work_dirs/settings/retinanet-depth/teacher/teacher.pth.
+# Teacher of the mini settings `retinanet-depth` and `resnet-mobilenetv2`:
+# RetinaNet on a ResNet-34 with 32 base channels, 64-channel FPN P3-P7
+# (_base_/models/mini_settings_retinanets.py), from its pre-trained backbone,
+# trained alone for 10 epochs as the main pair's teacher
+# (_base_/schedule_teacher_mini.py). The distillation configs read it from
+# work_dirs/settings/retinanet-depth/teacher/teacher.pth.
 _base_ = [
     '../../_base_/models/mini_settings_retinanets.py',
     '../../_base_/mini_coco_detection.py',

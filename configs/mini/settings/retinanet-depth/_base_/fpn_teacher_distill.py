@@ -1,9 +1,10 @@
 # What every distillation config of the mini setting `retinanet-depth` shares:
-# FpnTeacherDistill over the teacher of ./retinanet_r34-w32_fpn64_mini.py and the
-# plain student (../retinanet_r18-w32_fpn64_mini.py), with FPN recorders for the
-# MMRazor peers (../../../_base_/peer_distillers_mini.py); the HGD config
-# replaces the distiller with its one line. The teacher is read from its own
-# cached checkpoint (teacher_run's work root work_dirs/settings/retinanet-depth).
+# FpnTeacherDistill over the teacher ../retinanet_r34-w32_fpn64_mini.py and the
+# plain student (../retinanet_r18-w32_fpn64_mini.py), with FPN recorders for
+# the MMRazor peers (configs/mini/_base_/peer_distillers_mini.py); the HGD
+# config replaces the distiller with its one line. The teacher is read from its
+# own cached checkpoint, under the work root work_dirs/settings/retinanet-depth
+# (hgd_mm.mini.paths.SETTINGS).
 _base_ = ['../retinanet_r18-w32_fpn64_mini.py']
 mini_teacher_ckpt = 'work_dirs/settings/retinanet-depth/teacher/teacher.pth'
 model = dict(
