@@ -50,39 +50,54 @@ QUICK_DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo_quick')
 SETTINGS_CONFIGS = osp.join(MINI_CONFIGS, 'settings')
 SETTINGS_WORK_ROOT = osp.join(REPO, 'work_dirs', 'settings')
 
-
-def _setting(name: str, teacher: str, student: str, pair: str,
-             teacher_setting: str = '') -> dict:
-    folder = osp.join(SETTINGS_CONFIGS, name)
-    teacher_setting = teacher_setting or name
-    configs = dict(
-        teacher=osp.join(SETTINGS_CONFIGS, teacher_setting, teacher),
-        student=osp.join(folder, student),
-        work_root=osp.join(SETTINGS_WORK_ROOT, teacher_setting))
-    configs.update({
-        method: osp.join(folder, f'{method}{"" if method == "hgd" else "_fpn"}'
-                         f'_{pair}_mini.py')
-        for method in ('hgd', 'pkd', 'cwd', 'mgd')
-    })
-    return configs
-
-
-#: setting -> dict(teacher, student, hgd, pkd, cwd, mgd: config paths;
-#: work_root: where its teacher is cached).
+_RETINA = osp.join(SETTINGS_CONFIGS, 'retinanet-depth')
+_FASTER = osp.join(SETTINGS_CONFIGS, 'faster-rcnn-depth')
+_FCOS = osp.join(SETTINGS_CONFIGS, 'fcos-depth')
+_MBV2 = osp.join(SETTINGS_CONFIGS, 'resnet-mobilenetv2')
+#: setting -> its config paths by role (teacher, student, hgd, pkd, cwd, mgd)
+#: and ``work_root``, where its teacher is cached.
 SETTINGS = {
-    'retinanet-depth': _setting(
-        'retinanet-depth', 'retinanet_r34-w32_fpn64_mini.py',
-        'retinanet_r18-w32_fpn64_mini.py', 'retina_r34-w32_retina_r18-w32'),
-    'faster-rcnn-depth': _setting(
-        'faster-rcnn-depth', 'faster-rcnn_r34-w32_fpn64_mini.py',
-        'faster-rcnn_r18-w32_fpn64_mini.py',
-        'faster-rcnn_r34-w32_faster-rcnn_r18-w32'),
-    'fcos-depth': _setting(
-        'fcos-depth', 'fcos_r34-w32_fpn64_mini.py',
-        'fcos_r18-w32_fpn64_mini.py', 'fcos_r34-w32_fcos_r18-w32'),
-    'resnet-mobilenetv2': _setting(
-        'resnet-mobilenetv2', 'retinanet_r34-w32_fpn64_mini.py',
-        'retinanet_mobilenetv2_fpn64_mini.py',
-        'retina_r34-w32_retina_mobilenetv2',
-        teacher_setting='retinanet-depth'),
+    'retinanet-depth': dict(
+        teacher=osp.join(_RETINA, 'retinanet_r34-w32_fpn64_mini.py'),
+        student=osp.join(_RETINA, 'retinanet_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_RETINA, 'hgd_retina_r34-w32_retina_r18-w32_mini.py'),
+        pkd=osp.join(_RETINA, 'pkd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        cwd=osp.join(_RETINA, 'cwd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        mgd=osp.join(_RETINA, 'mgd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth')),
+    'faster-rcnn-depth': dict(
+        teacher=osp.join(_FASTER, 'faster-rcnn_r34-w32_fpn64_mini.py'),
+        student=osp.join(_FASTER, 'faster-rcnn_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_FASTER,
+                     'hgd_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        pkd=osp.join(
+            _FASTER,
+            'pkd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        cwd=osp.join(
+            _FASTER,
+            'cwd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        mgd=osp.join(
+            _FASTER,
+            'mgd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'faster-rcnn-depth')),
+    'fcos-depth': dict(
+        teacher=osp.join(_FCOS, 'fcos_r34-w32_fpn64_mini.py'),
+        student=osp.join(_FCOS, 'fcos_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_FCOS, 'hgd_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        pkd=osp.join(_FCOS, 'pkd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        cwd=osp.join(_FCOS, 'cwd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        mgd=osp.join(_FCOS, 'mgd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'fcos-depth')),
+    # The teacher of retinanet-depth (its config and cached checkpoint).
+    'resnet-mobilenetv2': dict(
+        teacher=osp.join(_RETINA, 'retinanet_r34-w32_fpn64_mini.py'),
+        student=osp.join(_MBV2, 'retinanet_mobilenetv2_fpn64_mini.py'),
+        hgd=osp.join(_MBV2, 'hgd_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        pkd=osp.join(_MBV2,
+                     'pkd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        cwd=osp.join(_MBV2,
+                     'cwd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        mgd=osp.join(_MBV2,
+                     'mgd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth')),
 }
