@@ -7,6 +7,8 @@ teacher from the setting's own checkpoint, and the peers are the main
 pair's. Build-and-step only: nothing is trained.
 """
 import copy
+import functools
+import os
 import os.path as osp
 from typing import Dict, Tuple
 
@@ -83,6 +85,14 @@ def pretrained(mini_data) -> Dict[str, dict]:
 
 
 def load(path: str) -> Config:
+    """A config, read once per value of the environment variables it reads
+    (callers must not modify it)."""
+    return load_with(path, os.environ.get('HGD_MINI_PRETRAINED'),
+                     os.environ.get('HGD_MINI_DATA'))
+
+
+@functools.lru_cache(maxsize=None)
+def load_with(path: str, *environment: str) -> Config:
     return Config.fromfile(osp.join(REPO, path))
 
 
@@ -235,8 +245,9 @@ def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
 
     # Every backbone stage too (stages='all'): connectors where the channel
     # counts differ, and only there.
-    cfg.model.distiller.stages = 'all'
-    model = build(cfg.model)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.distiller.stages = 'all'
+    model = build(model_cfg)
     backbone = [stage_row(s, t) for s, t in model.distiller.pairs
                 if s.source == 'backbone']
     with capsys.disabled():
@@ -254,3 +265,17 @@ def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
     stage_losses = [k for k in log_vars if k.startswith('distill.loss_hgd_')]
     assert len(stage_losses) == 9
     assert all(torch.isfinite(torch.tensor(log_vars[k])) for k in stage_losses)
+
+
+
+@pytest.mark.parametrize('role', ('teacher', 'student'))
+def test_complexity_of_a_two_stage_detector(role):
+    # hgd_mm.mini.runs.complexity runs the whole detector; a two-stage
+    # _forward needs data samples (it raised a TypeError without them).
+    from hgd_mm.mini.runs import complexity
+    path = SETTINGS['faster-rcnn-depth'][role]
+    detector = MMDET_MODELS.build(load(path).model)
+    result = complexity(path)
+    assert result['params_m'] * 1e6 == pytest.approx(
+        sum(p.numel() for p in detector.parameters()))
+    assert result['flops_g'] > 0
