@@ -11,7 +11,8 @@ __all__ = [
     'REPO', 'MINI_CONFIGS', 'TEACHER_CFG', 'STUDENT_CFG', 'HGD_CFG',
     'NARROW_STUDENT_CFG', 'NARROW_HGD_CFG', 'TRAIN_TOOL', 'TEST_TOOL',
     'DATA_ROOT', 'QUICK_DATA_ROOT', 'PRETRAINED_ROOT',
-    'QUICK_PRETRAINED_ROOT', 'RESULTS', 'DEMO_ROOT', 'QUICK_DEMO_ROOT'
+    'QUICK_PRETRAINED_ROOT', 'RESULTS', 'DEMO_ROOT', 'QUICK_DEMO_ROOT',
+    'SETTINGS_CONFIGS', 'SETTINGS_WORK_ROOT', 'SETTINGS'
 ]
 
 # dev/hgd_mm_dev/mini/paths.py -> the checkout
@@ -45,3 +46,66 @@ RESULTS = osp.join(REPO, 'docs', 'results')
 #: (test-sized) runs keep theirs apart, so they never replace the real one.
 DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo')
 QUICK_DEMO_ROOT = osp.join(REPO, 'work_dirs', 'demo_quick')
+
+# The benchmark settings beyond the main and the heterogeneous pair
+# (configs/mini/settings/<setting>/): per setting, its configs by role
+# (teacher, plain student, and one per distiller). Each teacher is cached in
+# its own work root, SETTINGS_WORK_ROOT/<setting> (teacher_run's
+# ``work_root``: the checkpoint is <work root>/teacher/teacher.pth, the
+# default ``teacher_ckpt`` of the setting's distillation configs);
+# `resnet-mobilenetv2` distils from the teacher of `retinanet-depth` (same
+# config, same work root).
+SETTINGS_CONFIGS = osp.join(MINI_CONFIGS, 'settings')
+SETTINGS_WORK_ROOT = osp.join(REPO, 'work_dirs', 'settings')
+
+_RETINA = osp.join(SETTINGS_CONFIGS, 'retinanet-depth')
+_FASTER = osp.join(SETTINGS_CONFIGS, 'faster-rcnn-depth')
+_FCOS = osp.join(SETTINGS_CONFIGS, 'fcos-depth')
+_MBV2 = osp.join(SETTINGS_CONFIGS, 'resnet-mobilenetv2')
+#: setting -> its config paths by role (teacher, student, hgd, pkd, cwd, mgd)
+#: and ``work_root``, where its teacher is cached.
+SETTINGS = {
+    'retinanet-depth': dict(
+        teacher=osp.join(_RETINA, 'retinanet_r34-w32_fpn64_mini.py'),
+        student=osp.join(_RETINA, 'retinanet_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_RETINA, 'hgd_retina_r34-w32_retina_r18-w32_mini.py'),
+        pkd=osp.join(_RETINA, 'pkd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        cwd=osp.join(_RETINA, 'cwd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        mgd=osp.join(_RETINA, 'mgd_fpn_retina_r34-w32_retina_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth')),
+    'faster-rcnn-depth': dict(
+        teacher=osp.join(_FASTER, 'faster-rcnn_r34-w32_fpn64_mini.py'),
+        student=osp.join(_FASTER, 'faster-rcnn_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_FASTER,
+                     'hgd_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        pkd=osp.join(
+            _FASTER,
+            'pkd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        cwd=osp.join(
+            _FASTER,
+            'cwd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        mgd=osp.join(
+            _FASTER,
+            'mgd_fpn_faster-rcnn_r34-w32_faster-rcnn_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'faster-rcnn-depth')),
+    'fcos-depth': dict(
+        teacher=osp.join(_FCOS, 'fcos_r34-w32_fpn64_mini.py'),
+        student=osp.join(_FCOS, 'fcos_r18-w32_fpn64_mini.py'),
+        hgd=osp.join(_FCOS, 'hgd_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        pkd=osp.join(_FCOS, 'pkd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        cwd=osp.join(_FCOS, 'cwd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        mgd=osp.join(_FCOS, 'mgd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'fcos-depth')),
+    # The teacher of retinanet-depth (its config and cached checkpoint).
+    'resnet-mobilenetv2': dict(
+        teacher=osp.join(_RETINA, 'retinanet_r34-w32_fpn64_mini.py'),
+        student=osp.join(_MBV2, 'retinanet_mobilenetv2_fpn64_mini.py'),
+        hgd=osp.join(_MBV2, 'hgd_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        pkd=osp.join(_MBV2,
+                     'pkd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        cwd=osp.join(_MBV2,
+                     'cwd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        mgd=osp.join(_MBV2,
+                     'mgd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth')),
+}

@@ -315,6 +315,7 @@ def complexity(config: str, size: int = 160) -> Dict[str, float]:
 
     import hgd_mm  # noqa: F401
     from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
     from mmdet.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config)
@@ -327,9 +328,13 @@ def complexity(config: str, size: int = 160) -> Dict[str, float]:
         def __init__(self, detector):
             super().__init__()
             self.detector = detector
+            # A two-stage detector's RPN reads the image shape from them.
+            self.samples = [DetDataSample(metainfo=dict(
+                img_shape=(size, size), ori_shape=(size, size),
+                pad_shape=(size, size), scale_factor=(1.0, 1.0)))]
 
         def forward(self, x):
-            return self.detector._forward(x)
+            return self.detector._forward(x, self.samples)
 
     # The counter warns about every op it does not count (BN, upsample).
     MMLogger.get_current_instance().setLevel('ERROR')

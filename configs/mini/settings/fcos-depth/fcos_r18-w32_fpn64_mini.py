@@ -1,0 +1,12 @@
+# Plain student of the mini setting `fcos-depth`: the baseline every
+# distiller must beat. FCOS on a ResNet-18 as wide as the teacher's ResNet-34
+# (32 base channels), with the same FPN and head: every backbone stage has
+# its teacher's channels (_base_/models/mini_settings_fcos.py). The 6-epoch
+# schedule of the mini students; the distillation configs of this folder
+# train exactly this model.
+_base_ = [
+    '../../_base_/models/mini_settings_fcos.py',
+    '../../_base_/mini_coco_detection.py',
+    '../../_base_/schedule_mini.py', '../../_base_/mini_runtime.py'
+]
+model = {{_base_.fcos_r18}}

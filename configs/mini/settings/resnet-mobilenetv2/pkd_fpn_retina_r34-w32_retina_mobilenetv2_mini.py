@@ -1,0 +1,8 @@
+# MMRazor's PKD on the mini setting `resnet-mobilenetv2`, as on the main pair
+# (configs/mini/peers/pkd_fpn_retina_r18_retina_r18-w16_mini.py: the same
+# losses and weights, from ../../_base_/peer_distillers_mini.py), on the FPN
+# levels of teacher and student (both 64 channels).
+_base_ = [
+    './_base_/fpn_teacher_distill.py', '../../_base_/peer_distillers_mini.py'
+]
+model = dict(distiller={{_base_.pkd_fpn}})
