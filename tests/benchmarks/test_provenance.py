@@ -23,6 +23,15 @@ def test_arm_key_ignores_per_run_values_and_paths(monkeypatch):
     assert os.environ['HGD_MINI_DATA'] == '/somewhere/else/'  # restored
 
 
+def test_arm_key_ignores_logging_and_checkpoint_hooks():
+    base = provenance.arm_key(STUDENT_CFG, {})
+    assert provenance.arm_key(STUDENT_CFG, {
+        'default_hooks.logger.interval': 7,
+        'default_hooks.checkpoint.max_keep_ckpts': 9}) == base
+    assert provenance.arm_key(STUDENT_CFG, {
+        'train_cfg.max_epochs': 7}) != base
+
+
 def test_arm_key_changes_with_what_is_trained():
     keys = {provenance.arm_key(HGD_CFG, {WEIGHT: 15.0}),
             provenance.arm_key(HGD_CFG, {WEIGHT: 7.5}),

@@ -2,12 +2,14 @@
 precision and the CPU, recorded with every run so that the report never
 pools runs of different code or precision into one row.
 
-``arm_key`` is a digest of the arm's *resolved* config (every ``_base_``
-merged, the run's options applied, the per-run values such as the seed and
-the teacher checkpoint path left out) and, for an HGD arm, of the sources of
-``hgd_mm.models``. Two runs of one row must share it: a config or an HGD
-formula that changed between them makes a new key, a refactoring of the
-harness or a renamed config file does not.
+``arm_key`` is a digest of the parts of the arm's *resolved* config that
+decide what is trained and scored (:data:`TRAINED`: the model, the data,
+the schedule and optimiser; every ``_base_`` merged, the run's options
+applied, the per-run values such as the seed and the teacher checkpoint
+path left out) and, for an HGD arm, of the sources of ``hgd_mm.models``.
+Two runs of one row must share it: a config or an HGD formula that changed
+between them makes a new key; a refactoring of the harness, a renamed
+config file, another logging interval or checkpoint hook does not.
 """
 import hashlib
 import json
@@ -25,6 +27,10 @@ __all__ = [
     'run_precision', 'run_provenance', 'check_poolable'
 ]
 
+#: The top-level config keys that decide what a run trains and scores.
+TRAINED = ('model', 'train_dataloader', 'val_dataloader', 'val_evaluator',
+           'val_cfg', 'train_cfg', 'optim_wrapper', 'param_scheduler',
+           'auto_scale_lr', 'randomness')
 #: Options that differ between the runs of one arm by design.
 PER_RUN_OPTIONS = ('randomness.seed', 'model.teacher_ckpt', 'work_dir')
 #: Environment the mini configs read paths from; fixed while a key is made.
@@ -84,8 +90,9 @@ def arm_key(config: str, options: Dict[str, object]) -> str:
         cfg = Config.fromfile(config)
     cfg.merge_from_dict(parsed)
     resolved = cfg.to_dict()
-    resolved.pop('work_dir', None)
-    text = json.dumps(resolved, sort_keys=True, default=repr)
+    trained = {k: resolved[k] for k in TRAINED if k in resolved}
+    trained.get('randomness', {}).pop('seed', None)
+    text = json.dumps(trained, sort_keys=True, default=repr)
     digest = hashlib.sha256(text.encode())
     if 'HGDDistiller' in text:
         import hgd_mm.models
