@@ -87,9 +87,11 @@ def enable_amp(cfg: Config) -> None:
         optim_wrapper.type = 'AmpOptimWrapper'
         optim_wrapper.loss_scale = 'dynamic'
     else:
-        # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast.
-        print_log('--amp without CUDA: bf16 autocast on CPU '
-                  '(CPUAmpOptimWrapper).', logger='current')
+        # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast
+        # where the CPU has native bf16 (hgd_mm.engine.precision).
+        print_log('--amp without CUDA: CPUAmpOptimWrapper (bf16 autocast '
+                  'where the CPU has native bf16, else fp32; '
+                  'HGD_MM_PRECISION forces either).', logger='current')
         optim_wrapper.type = 'CPUAmpOptimWrapper'
 
 

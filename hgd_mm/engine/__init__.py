@@ -2,6 +2,7 @@ from .atomic_checkpoint import (AtomicCheckpointHook, AtomicLocalBackend,
                                 CheckpointWriteError, atomic_torch_save,
                                 use_atomic_checkpoints)
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
+from .precision import cpu_description, resolve_precision
 from .input_check import check_pretrained_checkpoints, check_teacher_inputs
 from .resume import ResumeError, resolve_resume_checkpoint
 from .teacher_checkpoint import (TeacherCheckpointError,
@@ -11,6 +12,7 @@ __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'CPUAmpOptimWrapper',
     'CheckpointWriteError', 'ResumeError', 'TeacherCheckpointError',
     'atomic_torch_save', 'check_pretrained_checkpoints',
-    'check_teacher_inputs', 'load_teacher_checkpoint',
-    'resolve_resume_checkpoint', 'use_atomic_checkpoints'
+    'check_teacher_inputs', 'cpu_description', 'load_teacher_checkpoint',
+    'resolve_precision', 'resolve_resume_checkpoint',
+    'use_atomic_checkpoints'
 ]

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hgd_mm.engine.precision import resolve_precision
 from .compose import generate_image
 from .params import MiniDatasetParams
 
@@ -219,8 +220,9 @@ def pretrain_backbone(backbone: dict,
         optimizer, settings.lr, total_steps=settings.epochs * steps_per_epoch,
         pct_start=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
+    bf16 = resolve_precision() == 'bf16'  # bf16 only where native
     log(f'[pretrain] {len(inputs)} training crops, {len(val_inputs)} '
-        f'held out, {settings.epochs} epochs')
+        f'held out, {settings.epochs} epochs, {"bf16" if bf16 else "fp32"}')
     for epoch in range(settings.epochs):
         model.train()
         order = torch.randperm(len(inputs), generator=generator)
@@ -230,7 +232,8 @@ def pretrain_backbone(backbone: dict,
             flip = torch.rand(len(batch), generator=generator) < 0.5
             crops = torch.where(flip.view(-1, 1, 1, 1), inputs[batch].flip(3),
                                 inputs[batch])
-            with torch.autocast('cpu', dtype=torch.bfloat16):
+            with torch.autocast('cpu', dtype=torch.bfloat16,
+                                enabled=bf16):
                 logits = model(crops)
             loss = F.cross_entropy(logits.float(), labels[batch])
             optimizer.zero_grad()
