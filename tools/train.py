@@ -124,6 +124,8 @@ def build_cfg(args) -> Config:
 
     # Checkpoints written atomically; last_checkpoint only once complete.
     hgd_mm.engine.use_atomic_checkpoints(cfg)
+    # A NaN/inf total loss stops training before NaN weights are saved.
+    hgd_mm.engine.use_nonfinite_loss_guard(cfg)
 
     if args.resume is not None:
         # The newest checkpoint that loads (a truncated one is skipped with a

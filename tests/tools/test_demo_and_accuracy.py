@@ -23,7 +23,9 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
     assert demo['wall_s'] > 0 and len(demo['pretrained']) == 2
     assert demo['precision'] == 'fp32'
     assert {'model', 'bf16_native', 'flags'} <= set(demo['cpu'])
-    for log in glob.glob(str(work / '*' / '*' / '*.log')):
+    logs = glob.glob(str(work / '*' / '*' / '*.log'))
+    assert logs
+    for log in logs:
         assert 'Precision: fp32 on CPU (forced by HGD_MM_PRECISION=fp32)' \
             in open(log).read()
     table = demo['rows']
