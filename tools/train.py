@@ -143,6 +143,8 @@ def main(argv=None):
     # Reduce the number of repeated compilations and improve training speed.
     setup_cache_size_limit_of_dynamo()
     cfg = build_cfg(args)
+    # A local cfg_path (MMRazor reads only pkg:: names): name what works.
+    hgd_mm.engine.check_cfg_paths(cfg)
     # Missing pre-trained backbone weights: say how to make them, now.
     hgd_mm.engine.check_pretrained_checkpoints(cfg, args.config)
     # A teacher fed images unlike its own training images: say so now.

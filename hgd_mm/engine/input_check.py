@@ -37,10 +37,52 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+LOCAL_CONFIG_PATTERN = (
+    "For configs of your own, inherit the student's config and give both "
+    'models as config variables, not cfg_path: _base_ = [\'./my_student.py\'] '
+    'and model = dict(_delete_=True, _scope_=\'mmrazor\', '
+    "type='FpnTeacherDistill', architecture={{_base_.model}}, "
+    'teacher={{_base_.teacher}}, ...), with the teacher model a variable of a '
+    'base config (configs/mini/_base_/fpn_teacher_distill_mini.py does this; '
+    'the README\'s Quick start has the example).')
+
+
+class LocalCfgPathError(ValueError):
+    """``cfg_path`` names a local file, which MMRazor cannot read."""
+
+
+def check_cfg_paths(cfg: Any) -> None:
+    """Refuse a ``model.architecture``/``model.teacher`` ``cfg_path`` that
+    names a local file, naming the pattern that works.
+
+    MMRazor builds a ``cfg_path`` model with ``mmengine.hub.get_model``,
+    which takes only ``package::path`` names of installed packages; a local
+    path fails deep inside it (``ValueError: _get_package_and_cfg_path is
+    used for get external package``).
+
+    Raises:
+        LocalCfgPathError: a ``cfg_path`` without ``::``.
+    """
+    model = cfg.get('model', {}) if hasattr(cfg, 'get') else {}
+    for key in ('architecture', 'teacher'):
+        part = model.get(key) if isinstance(model, (dict, ConfigDict)) \
+            else None
+        path = part.get('cfg_path') if isinstance(part, (dict, ConfigDict)) \
+            else None
+        if isinstance(path, str) and '::' not in path:
+            raise LocalCfgPathError(
+                f'model.{key}.cfg_path={path!r} names a local file, but '
+                f"MMRazor's cfg_path takes only 'package::path/to/config.py' "
+                f'names of installed packages (mmengine.hub.get_model), e.g. '
+                f"'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'. "
+                f'{LOCAL_CONFIG_PATTERN}')
+
+
 def teacher_config(cfg: Config) -> Optional[Config]:
     teacher = cfg.get('model', {}).get('teacher', {})
     if not isinstance(teacher, (dict, ConfigDict)) or 'cfg_path' not in teacher:
         return None
+    check_cfg_paths(cfg)
     from mmengine.hub import get_config
     return get_config(teacher['cfg_path'])
 
