@@ -145,6 +145,8 @@ def main(argv=None):
     cfg = build_cfg(args)
     # A local cfg_path (MMRazor reads only pkg:: names): name what works.
     hgd_mm.engine.check_cfg_paths(cfg)
+    # No dataset (the mini data is generated): say how to make it, now.
+    hgd_mm.engine.check_dataset_files(cfg, args.config)
     # Missing pre-trained backbone weights: say how to make them, now.
     hgd_mm.engine.check_pretrained_checkpoints(cfg, args.config)
     # A teacher fed images unlike its own training images: say so now.

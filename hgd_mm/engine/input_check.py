@@ -8,9 +8,10 @@ the distillation config with the teacher's own config (``cfg_path``) before
 training; ``tools/train.py`` calls it. The input normalisation is also
 checked when the model is built (``HGDDistiller``).
 """
+import os
 import os.path as osp
 import warnings
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
@@ -143,3 +144,57 @@ def check_pretrained_checkpoints(cfg: Config, config_path: str) -> None:
             f'{config_path}` (or `make demo`, which also trains the '
             f'teacher); set HGD_MINI_PRETRAINED if they are elsewhere. For '
             f'other configs, fix init_cfg.checkpoint.')
+
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+class DatasetMissingError(FileNotFoundError):
+    """A config's annotation files do not exist."""
+
+
+def missing_annotation_files(cfg: Any,
+                             keys: Sequence[str] = DATALOADERS) -> List[str]:
+    """Local annotation files the config's dataloaders ``keys`` read that do
+    not exist (``data_root`` joined as mmengine's ``BaseDataset`` does)."""
+    missing = []
+    for key in keys:
+        dataset = (cfg.get(key) or {}).get('dataset') or {}
+        while isinstance(dataset.get('dataset'), dict):  # RepeatDataset ...
+            dataset = dataset['dataset']
+        ann_file = dataset.get('ann_file')
+        if not isinstance(ann_file, str) or not ann_file or '://' in ann_file:
+            continue
+        root = dataset.get('data_root') or ''
+        path = ann_file if osp.isabs(ann_file) or '://' in root else \
+            osp.join(root, ann_file)
+        if '://' not in path and not osp.exists(path):
+            missing.append(path)
+    return sorted(set(missing))
+
+
+def check_dataset_files(cfg: Config, config_path: str,
+                        keys: Sequence[str] = DATALOADERS) -> None:
+    """Stop before building anything when the dataset is not there, and say
+    how to make it (the mini configs read data the project generates).
+
+    Args:
+        cfg: the config.
+        config_path: its file, for the message.
+        keys: the dataloaders to check (``tools/test.py``: the test one).
+
+    Raises:
+        DatasetMissingError: an annotation file does not exist.
+    """
+    missing = missing_annotation_files(cfg, keys)
+    if not missing:
+        return
+    root = osp.dirname(osp.dirname(missing[0])) or '.'
+    raise DatasetMissingError(
+        f'{config_path} reads a dataset that is not there: '
+        f'{", ".join(missing)} do(es) not exist. For the mini configs make '
+        f'it with `python tools/misc/make_mini_dataset.py {root}` (or '
+        f'`make demo`, which also pre-trains the backbones and the teacher), '
+        f'or set HGD_MINI_DATA to the folder that holds it (now '
+        f'{os.environ.get("HGD_MINI_DATA", "unset: data/mini_coco/")}). '
+        f'For other configs, fix data_root / ann_file.')

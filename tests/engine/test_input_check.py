@@ -46,3 +46,36 @@ def test_missing_pretrained_backbone_names_the_file_and_the_command(
     assert 'tools/misc/pretrain_mini_backbone.py' in message
     (tmp_path / 'resnet18-w16.pth').write_bytes(b'')
     check_pretrained_checkpoints(cfg, config)  # present: nothing to say
+
+
+def test_missing_mini_dataset_names_the_fix(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    empty = str(tmp_path / 'no_data') + '/'
+    config = os.path.join(MINI, 'retinanet_r18-w16_fpn64_mini.py')
+    env = dict(os.environ, HGD_MINI_DATA=empty)
+    for tool, args in (('train.py', []), ('test.py', [__file__])):
+        result = subprocess.run(
+            [sys.executable, os.path.join(REPO, 'tools', tool), config,
+             *args, '--work-dir', str(tmp_path / 'work')], cwd=REPO,
+            env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode != 0
+        assert 'DatasetMissingError' in result.stderr, result.stderr[-2000:]
+        assert f'python tools/misc/make_mini_dataset.py {empty[:-1]}' in \
+            result.stderr
+        assert 'make demo' in result.stderr and 'HGD_MINI_DATA' in \
+            result.stderr
+
+
+def test_existing_dataset_passes(mini_data):
+    from hgd_mm.engine import check_dataset_files
+    cfg = Config.fromfile(f'{MINI}/retinanet_r18-w16_fpn64_mini.py')
+    check_dataset_files(cfg, 'x.py')  # nothing missing: no error
+    cfg.val_dataloader.dataset.ann_file = 'annotations/missing.json'
+    from hgd_mm.engine import DatasetMissingError
+    with pytest.raises(DatasetMissingError, match='missing.json'):
+        check_dataset_files(cfg, 'x.py')
+    check_dataset_files(cfg, 'x.py', keys=('train_dataloader', ))
