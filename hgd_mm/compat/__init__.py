@@ -32,7 +32,8 @@ from .switches import DISABLE_ENV, FIXES, disabled_fixes, enabled
 
 __all__ = [
     'DISABLE_ENV', 'FIXES', 'QuantizationUnavailableError',
-    'allow_hgd_mm_configs', 'allow_mmengine_checkpoints', 'apply', 'disabled_fixes', 'enabled',
+    'allow_hgd_mm_configs', 'allow_mmengine_checkpoints', 'apply',
+    'disabled_fixes', 'enabled',
     'history_buffer_method', 'mmcv_ops_accept_bf16',
     'mmengine_checkpoint_safe_globals', 'patch_cpu_distributed',
     'patch_mmrazor_quantization_import'

@@ -69,8 +69,9 @@ def test_a_resumed_run_is_plotted_from_every_log(tmp_path):
     iteration-100 checkpoint; run 2 logged 125..200. The plot covers
     25..200, with run 2's values for 125 and 150."""
     work = tmp_path / 'work'
-    for name, iterations, loss in (('20260101_000000', range(25, 151, 25), 3.0),
-                                   ('20260101_010000', range(125, 201, 25), 2.0)):
+    runs = (('20260101_000000', range(25, 151, 25), 3.0),
+            ('20260101_010000', range(125, 201, 25), 2.0))
+    for name, iterations, loss in runs:
         folder = work / name / 'vis_data'
         folder.mkdir(parents=True)
         lines = []
