@@ -223,6 +223,7 @@ def pretrain_backbone(backbone: dict,
     bf16 = resolve_precision() == 'bf16'  # bf16 only where native
     log(f'[pretrain] {len(inputs)} training crops, {len(val_inputs)} '
         f'held out, {settings.epochs} epochs, {"bf16" if bf16 else "fp32"}')
+    train_start = time.time()
     for epoch in range(settings.epochs):
         model.train()
         order = torch.randperm(len(inputs), generator=generator)
@@ -240,8 +241,11 @@ def pretrain_backbone(backbone: dict,
             loss.backward()
             optimizer.step()
             scheduler.step()
+        eta = ((time.time() - train_start) / (epoch + 1) *
+               (settings.epochs - epoch - 1))
         log(f'[pretrain] epoch {epoch + 1}/{settings.epochs}: held-out '
-            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}')
+            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}, '
+            f'ETA {eta:.0f} s')
     record = dict(
         key=pretrain_key(backbone, normalisation, params, settings),
         val_accuracy=accuracy(model, val_inputs, val_labels),
