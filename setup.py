@@ -18,6 +18,16 @@ def read_version() -> str:
     return namespace['__version__']
 
 
+# The configs (and tools, model-index.yml) travel in the package under
+# hgd_mm/.mim, as mmdet's and mmrazor's do: mmengine resolves
+# 'hgd_mm::mini/...' there (hgd_mm.compat.hgd_mm_configs). In the source tree
+# hgd_mm/.mim/{configs,tools,model-index.yml} are symlinks to the top-level
+# folders; the wheel gets copies of the files.
+MIM_DATA = [
+    f'.mim/{folder}/**/*.{ext}' for folder in ('configs', 'tools')
+    for ext in ('py', 'yml', 'md', 'sh')
+] + ['.mim/model-index.yml']
+
 setup(
     name='hgd-mm',
     version=read_version(),
@@ -25,6 +35,7 @@ setup(
     long_description=open('README.md').read() if osp.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['hgd_mm', 'hgd_mm.*']),
+    package_data={'hgd_mm': MIM_DATA},
     python_requires='>=3.8',
     # torch is left open here (CPU or CUDA build, >=2.0); requirements/torch.txt
     # pins the build that `make` installs and CI tests.

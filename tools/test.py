@@ -9,7 +9,7 @@ import argparse
 import os
 import os.path as osp
 
-import hgd_mm  # noqa: F401  (compat fixes + HGD components)
+import hgd_mm  # compat fixes + HGD components, before any config
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -79,6 +79,9 @@ def main(argv=None):
             f'checkpoint {args.checkpoint!r} does not exist: pass the .pth '
             f'written by tools/train.py (e.g. work_dir/epoch_12.pth).')
     cfg.load_from = args.checkpoint
+    # No dataset (the mini data is generated): say how to make it.
+    hgd_mm.engine.check_dataset_files(cfg, args.config,
+                                      keys=('test_dataloader', ))
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)

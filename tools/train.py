@@ -87,9 +87,11 @@ def enable_amp(cfg: Config) -> None:
         optim_wrapper.type = 'AmpOptimWrapper'
         optim_wrapper.loss_scale = 'dynamic'
     else:
-        # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast.
-        print_log('--amp without CUDA: bf16 autocast on CPU '
-                  '(CPUAmpOptimWrapper).', logger='current')
+        # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast
+        # where the CPU has native bf16 (hgd_mm.engine.precision).
+        print_log('--amp without CUDA: CPUAmpOptimWrapper (bf16 autocast '
+                  'where the CPU has native bf16, else fp32; '
+                  'HGD_MM_PRECISION forces either).', logger='current')
         optim_wrapper.type = 'CPUAmpOptimWrapper'
 
 
@@ -122,6 +124,8 @@ def build_cfg(args) -> Config:
 
     # Checkpoints written atomically; last_checkpoint only once complete.
     hgd_mm.engine.use_atomic_checkpoints(cfg)
+    # A NaN/inf total loss stops training before NaN weights are saved.
+    hgd_mm.engine.use_nonfinite_loss_guard(cfg)
 
     if args.resume is not None:
         # The newest checkpoint that loads (a truncated one is skipped with a
@@ -139,6 +143,10 @@ def main(argv=None):
     # Reduce the number of repeated compilations and improve training speed.
     setup_cache_size_limit_of_dynamo()
     cfg = build_cfg(args)
+    # A local cfg_path (MMRazor reads only pkg:: names): name what works.
+    hgd_mm.engine.check_cfg_paths(cfg)
+    # No dataset (the mini data is generated): say how to make it, now.
+    hgd_mm.engine.check_dataset_files(cfg, args.config)
     # Missing pre-trained backbone weights: say how to make them, now.
     hgd_mm.engine.check_pretrained_checkpoints(cfg, args.config)
     # A teacher fed images unlike its own training images: say so now.

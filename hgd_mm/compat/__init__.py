@@ -12,6 +12,8 @@ only where it is needed, and can be switched off with
   CUDA, mmengine's ``init_dist`` and DDP wrapper run on CPU with gloo.
 - ``mmcv_ops_bf16`` (:mod:`.mmcv_ops_bf16`): only inside
   ``CPUAmpOptimWrapper``'s autocast, mmcv's ``nms``/``RoIAlign`` take bf16.
+- ``hgd_mm_configs`` (:mod:`.hgd_mm_configs`): at import, ``hgd_mm::``
+  config names resolve in mmengine's Config and hub.
 - ``strict_teacher_ckpt`` (:mod:`hgd_mm.engine.teacher_checkpoint`): HGD
   algorithms load their teacher strictly; ``strict_teacher_ckpt=False`` in
   the algorithm config turns it off.
@@ -19,6 +21,7 @@ only where it is needed, and can be switched off with
 :func:`apply` installs the import-time fixes; ``import hgd_mm`` calls it.
 """
 from .cpu_distributed import patch_cpu_distributed
+from .hgd_mm_configs import allow_hgd_mm_configs
 from .mmcv_ops_bf16 import mmcv_ops_accept_bf16
 from .mmengine_checkpoints import (allow_mmengine_checkpoints,
                                    history_buffer_method,
@@ -29,7 +32,8 @@ from .switches import DISABLE_ENV, FIXES, disabled_fixes, enabled
 
 __all__ = [
     'DISABLE_ENV', 'FIXES', 'QuantizationUnavailableError',
-    'allow_mmengine_checkpoints', 'apply', 'disabled_fixes', 'enabled',
+    'allow_hgd_mm_configs', 'allow_mmengine_checkpoints', 'apply',
+    'disabled_fixes', 'enabled',
     'history_buffer_method', 'mmcv_ops_accept_bf16',
     'mmengine_checkpoint_safe_globals', 'patch_cpu_distributed',
     'patch_mmrazor_quantization_import'
@@ -45,3 +49,5 @@ def apply() -> None:
         allow_mmengine_checkpoints()
     if 'cpu_distributed' not in disabled:
         patch_cpu_distributed()
+    if 'hgd_mm_configs' not in disabled:
+        allow_hgd_mm_configs()

@@ -22,6 +22,9 @@ FIXES: Dict[str, str] = {
     'import time, only when CUDA is not available',
     'mmcv_ops_bf16':
     "inside CPUAmpOptimWrapper's autocast context only",
+    'hgd_mm_configs':
+    "import time; mmengine's package table and get_installed_path, for the "
+    "package 'hgd_mm' only",
     'strict_teacher_ckpt':
     'building a SingleTeacherDistill (or subclass) whose distiller is '
     'HGDDistiller, or that sets strict_teacher_ckpt=True',

@@ -1,41 +1,89 @@
-"""Mixed precision on CPU: bf16 autocast for mmengine's training loop.
+"""Mixed precision where the hardware has it: bf16 autocast on a CPU with
+native bf16, fp32 on a CPU without, mmengine's ``AmpOptimWrapper`` on CUDA.
 
 mmengine 0.10.7's ``AmpOptimWrapper`` refuses to run without a GPU/NPU/MLU.
 On CPU, autocast supports bfloat16, which has fp32's exponent range and
 needs no loss scaling, so this wrapper only adds the autocast context, and
 within it lets mmcv's float32-only CPU ops take bf16 inputs
-(:func:`hgd_mm.compat.mmcv_ops_accept_bf16`; nowhere else).
-``tools/train.py --amp`` selects it when CUDA is not available.
+(:func:`hgd_mm.compat.mmcv_ops_accept_bf16`; nowhere else). Where the CPU
+only emulates bf16 (AVX2-only CPUs: a step many times slower than in fp32)
+it trains in fp32 with nothing patched (:mod:`hgd_mm.engine.precision`).
+The decision is made when the wrapper is built and logged in one line;
+``precision=`` or ``HGD_MM_PRECISION`` forces it.
+``tools/train.py --amp`` selects this wrapper when CUDA is not available.
 """
 from contextlib import contextmanager
+from typing import Optional
 
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.logging import print_log
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from torch import nn
 
 from ..compat import mmcv_ops_accept_bf16
+from .precision import PRECISION_ENV, decide_precision, requested_precision
+
+
+def _check_dtype(dtype) -> None:
+    if dtype not in ('bfloat16', torch.bfloat16):
+        raise ValueError(
+            f'CPUAmpOptimWrapper: dtype={dtype!r}; CPU autocast supports '
+            f"only 'bfloat16'.")
 
 
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(OptimWrapper):
-    """``OptimWrapper`` whose forward runs under CPU bf16 autocast.
+    """``OptimWrapper`` whose forward runs under CPU bf16 autocast where the
+    CPU computes bf16 natively, in fp32 elsewhere.
+
+    On a CUDA host, building it gives mmengine's ``AmpOptimWrapper``
+    (``precision='auto'``: its default fp16 with dynamic loss scaling;
+    ``'bf16'``: bf16), or, with ``'fp32'``, this wrapper without autocast.
 
     Args:
+        precision: ``'auto'`` (bf16 only where native,
+            :func:`hgd_mm.engine.precision.decide_precision`), ``'bf16'`` or
+            ``'fp32'``; None (default) reads ``HGD_MM_PRECISION``
+            (unset: ``'auto'``).
         dtype: autocast dtype; only ``'bfloat16'`` is supported on CPU.
         **kwargs: as :class:`mmengine.optim.OptimWrapper`.
+
+    Attributes:
+        precision (str): ``'bf16'`` or ``'fp32'``, what it trains in.
     """
 
-    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
-        if dtype not in ('bfloat16', torch.bfloat16):
-            raise ValueError(
-                f'CPUAmpOptimWrapper: dtype={dtype!r}; CPU autocast supports '
-                f"only 'bfloat16'.")
+    def __new__(cls, *args, precision: Optional[str] = None,
+                dtype: str = 'bfloat16', **kwargs):
+        _check_dtype(dtype)
+        value = requested_precision(precision)
+        if torch.cuda.is_available() and value != 'fp32':
+            source = 'argument' if precision is not None else PRECISION_ENV
+            cuda_dtype = 'bfloat16' if value == 'bf16' else None
+            print_log(
+                f'Precision: CUDA autocast ({cuda_dtype or "float16"}) with '
+                f"mmengine's AmpOptimWrapper ({source}={value}, CUDA "
+                f'available)', logger='current')
+            kwargs.setdefault('loss_scale', 'dynamic')
+            return AmpOptimWrapper(*args, dtype=cuda_dtype, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, precision: Optional[str] = None,
+                 dtype: str = 'bfloat16', **kwargs) -> None:
+        _check_dtype(dtype)
         super().__init__(**kwargs)
-        self.cast_dtype = torch.bfloat16
+        self.precision, reason = decide_precision(precision)
+        self.cast_dtype = torch.bfloat16 if self.precision == 'bf16' else None
+        print_log(
+            f'Precision: {"bf16 autocast" if self.cast_dtype else "fp32"} '
+            f'on CPU ({reason})', logger='current')
 
     @contextmanager
     def optim_context(self, model: nn.Module):
+        if self.cast_dtype is None:  # fp32: no autocast, nothing patched
+            with super().optim_context(model):
+                yield
+            return
         check_on_cpu(model)
         with super().optim_context(model), torch.autocast(
                 device_type='cpu',

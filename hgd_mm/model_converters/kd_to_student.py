@@ -18,10 +18,13 @@ With ``--out-config --config DISTILL_CONFIG`` it also writes
 ``DIR/<name>_student_config.py``: the distillation config with ``model``
 replaced by the student (a ``cfg_path='mmdet::...'`` student is resolved to the
 full mmdet model), without ``teacher_ckpt``, with mmengine's plain
-``ValLoop``/``TestLoop`` instead of MMRazor's distillation loops, and without
-``hgd_mm`` in ``custom_imports`` unless the student itself uses an hgd_mm
-component. ``init_detector(student_config, student_ckpt)`` of plain mmdet
-then works.
+``ValLoop``/``TestLoop`` instead of MMRazor's distillation loops, hgd_mm's
+training-only parts replaced by mmengine's own (``AtomicCheckpointHook`` ->
+``CheckpointHook``, ``CPUAmpOptimWrapper`` -> ``OptimWrapper``,
+``NonFiniteLossHook`` dropped) and without ``hgd_mm`` in ``custom_imports``
+unless something left still needs it (an hgd_mm component in the student).
+``init_detector(student_config, student_ckpt)`` and mmdet's own
+``tools/test.py`` then work without hgd_mm.
 
 The checkpoint is read by :mod:`hgd_mm.engine.checkpoint_reader` (the
 teacher's reader too), with ``weights_only=True``: only the numpy and
@@ -46,6 +49,20 @@ __all__ = [
 ]
 
 PREFIX = 'architecture.'
+# hgd_mm's drop-in replacements of mmengine components (same arguments but
+# those listed) and the components only training needs.
+PLAIN_EQUIVALENTS = {
+    'AtomicCheckpointHook': ('CheckpointHook', ()),
+    'CPUAmpOptimWrapper': ('OptimWrapper', ('precision', 'dtype')),
+}
+TRAINING_ONLY_HOOKS = ('NonFiniteLossHook', )
+# What mmengine's Runner builds from a config; other top-level names are
+# plain variables (e.g. a base config's ``hgd_distiller``), never built.
+BUILT_KEYS = ('model', 'default_hooks', 'custom_hooks', 'optim_wrapper',
+              'param_scheduler', 'train_cfg', 'val_cfg', 'test_cfg',
+              'train_dataloader', 'val_dataloader', 'test_dataloader',
+              'val_evaluator', 'test_evaluator', 'visualizer',
+              'log_processor')
 PLAIN_LOOPS = {'val_cfg': 'ValLoop', 'test_cfg': 'TestLoop'}
 CHECKPOINT_FIX = ('Pass the .pth that tools/train.py wrote for the '
                   'distillation config (e.g. work_dirs/<config name>/'
@@ -213,19 +230,49 @@ def registered_type_names(model: Any) -> List[str]:
     return names
 
 
-def uses_hgd_mm(model: Dict[str, Any]) -> bool:
-    """Whether the model config names a component registered by hgd_mm.
-
-    Args:
-        model: the student's model config.
-    """
+def hgd_mm_type_names() -> set:
+    """The names hgd_mm registers (MMRazor's models, mmengine's hooks and
+    optimiser wrappers)."""
+    from mmengine.registry import HOOKS, OPTIM_WRAPPERS
     from mmrazor.registry import MODELS
-    hgd_names = {
+    return {
         name
-        for name, obj in MODELS.module_dict.items()
+        for registry in (MODELS, HOOKS, OPTIM_WRAPPERS)
+        for name, obj in registry.module_dict.items()
         if getattr(obj, '__module__', '').startswith('hgd_mm')
     }
-    return bool(hgd_names & set(registered_type_names(model)))
+
+
+def uses_hgd_mm(model: Any) -> bool:
+    """Whether a (model) config names a component registered by hgd_mm.
+
+    Args:
+        model: the student's model config, or any config value.
+    """
+    return bool(hgd_mm_type_names() & set(registered_type_names(model)))
+
+
+def plain_components(value: Any) -> Any:
+    """``value`` with hgd_mm's drop-ins replaced by mmengine's components
+    (:data:`PLAIN_EQUIVALENTS`) and its training-only hooks dropped.
+
+    Args:
+        value: a config value (not the model).
+    """
+    if isinstance(value, (list, tuple)):
+        return type(value)(
+            plain_components(item) for item in value
+            if not (isinstance(item, dict) and str(item.get('type', '')).
+                    rsplit('.', 1)[-1] in TRAINING_ONLY_HOOKS))
+    if not isinstance(value, dict):
+        return value
+    result = {key: plain_components(item) for key, item in value.items()}
+    name = str(result.get('type', '')).rsplit('.', 1)[-1]
+    if name in PLAIN_EQUIVALENTS:
+        plain, dropped = PLAIN_EQUIVALENTS[name]
+        result = {k: v for k, v in result.items() if k not in dropped}
+        result['type'] = plain
+    return result
 
 
 def is_distillation_loop(loop: Any) -> bool:
@@ -277,15 +324,17 @@ def student_config_dict(config: Dict[str, Any]) -> Dict[str, Any]:
             'distillation config the checkpoint was trained with (model.type '
             'such as FpnTeacherDistill).')
     student = resolve_architecture(model['architecture'])
-    result = dict(config, model=student)
+    result = {key: student if key == 'model' else plain_components(value)
+              for key, value in config.items()}
     result.pop('teacher_ckpt', None)
     for key, loop_type in PLAIN_LOOPS.items():
         loop = result.get(key)
         if is_distillation_loop(loop):
             fp16 = {'fp16': loop['fp16']} if 'fp16' in loop else {}
             result[key] = dict(type=loop_type, **fp16)
-    custom_imports = plain_custom_imports(
-        result.pop('custom_imports', None), uses_hgd_mm(student))
+    custom_imports = result.pop('custom_imports', None)
+    needs_hgd_mm = uses_hgd_mm([result.get(key) for key in BUILT_KEYS])
+    custom_imports = plain_custom_imports(custom_imports, needs_hgd_mm)
     if custom_imports:
         result['custom_imports'] = custom_imports
     if result.get('default_scope') == 'mmrazor':

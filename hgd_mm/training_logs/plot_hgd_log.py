@@ -1,10 +1,11 @@
 """Plot HGD's per-stage losses and weights over training from an mmengine log
 (``tools/analysis/plot_hgd_log.py``).
 
-Reads mmengine's ``vis_data/scalars.json`` (given directly, or the newest
-``*/vis_data/scalars.json`` under a work dir, i.e. the latest run there:
-:func:`hgd_mm.training_logs.find_scalars`) and draws, against the training
-iteration:
+Reads mmengine's ``vis_data/scalars.json`` (given directly, or every
+``*/vis_data/scalars.json`` under a work dir: all runs of a resumed training,
+a later run's records replacing the iterations it trained again,
+:func:`hgd_mm.training_logs.read_run_scalars`) and draws, against the
+training iteration:
 
 1. every stage's loss ``distill.loss_hgd_<stage>`` (its weighted share of the
    total loss, as back-propagated),
@@ -25,7 +26,7 @@ import matplotlib
 matplotlib.use('Agg')  # files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .scalars import find_scalars, read_scalars  # noqa: E402
+from .scalars import find_all_scalars, read_run_scalars  # noqa: E402
 
 __all__ = ['collect', 'plot_hgd_log', 'main']
 
@@ -133,13 +134,14 @@ def plot_hgd_log(log: str, out: str) -> str:
         out: the PNG to write.
 
     Returns:
-        The scalars.json that was read.
+        The scalars.json files read, comma-separated (oldest run first).
     """
-    path = find_scalars(log)
-    records = read_scalars(path)
+    path = ', '.join(find_all_scalars(log))
+    records = read_run_scalars(log)
     losses, lambdas, weight = collect(records)
     check_has_hgd(path, records, losses)
-    plot(losses, lambdas, weight, out, title=f'HGD over training: {path}')
+    title = log if ',' in path else path
+    plot(losses, lambdas, weight, out, title=f'HGD over training: {title}')
     return path
 
 

@@ -2,19 +2,46 @@ import math
 
 import pytest
 import torch
+from mmengine.logging import MMLogger
+from mmengine.optim import AmpOptimWrapper, build_optim_wrapper
 from torch import nn
 
+from hgd_mm.compat import mmcv_ops_bf16
+from hgd_mm.engine import precision
 from hgd_mm.engine.cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 
 
-def wrapper_for(model: nn.Module) -> CPUAmpOptimWrapper:
+def wrapper_for(model: nn.Module, **kwargs) -> CPUAmpOptimWrapper:
     return CPUAmpOptimWrapper(
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    """What the capability probe sees (this test machine has native bf16)."""
+
+    def set_cpu(native: bool):
+        monkeypatch.setattr(precision, 'bf16_native', lambda: native)
+        monkeypatch.setattr(precision, '_cpuinfo',
+                            lambda: ('Test CPU', frozenset()))
+
+    monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
+    return set_cpu
+
+
+@pytest.fixture
+def log_file(tmp_path, request):
+    """A fresh current MMLogger writing to a file; returns a reader."""
+    path = tmp_path / 'run.log'
+    MMLogger.get_instance(f'precision-{request.node.name}',
+                          log_file=str(path))
+    return lambda: [line for line in path.read_text().splitlines()
+                    if 'Precision:' in line]
 
 
 def test_forward_runs_in_bf16_and_gradients_reach_fp32_weights():
     model = nn.Linear(4, 3)
-    wrapper = wrapper_for(model)
+    wrapper = wrapper_for(model, precision='bf16')
     with wrapper.optim_context(model):
         out = model(torch.randn(2, 4))
     assert out.dtype == torch.bfloat16
@@ -23,9 +50,92 @@ def test_forward_runs_in_bf16_and_gradients_reach_fp32_weights():
     assert model.weight.grad is None  # zeroed after the step
 
 
+@pytest.mark.parametrize('native, expected', [(True, torch.bfloat16),
+                                              (False, torch.float32)])
+def test_auto_autocasts_only_where_bf16_is_native(cpu, log_file, native,
+                                                  expected):
+    cpu(native)
+    model = nn.Linear(4, 3)
+    wrapper = build_optim_wrapper(model, dict(
+        type='CPUAmpOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
+    assert isinstance(wrapper, CPUAmpOptimWrapper)
+    assert wrapper.precision == ('bf16' if native else 'fp32')
+    with wrapper.optim_context(model):
+        assert model(torch.randn(2, 4)).dtype == expected
+    lines = log_file()
+    assert len(lines) == 1  # logged once, when built
+    if native:
+        assert lines[0].endswith(
+            'Precision: bf16 autocast on CPU (auto: Test CPU has native '
+            'bf16)')
+    else:
+        assert 'Precision: fp32 on CPU (auto: Test CPU has no native bf16' \
+            in lines[0]
+        assert 'HGD_MM_PRECISION=bf16 forces it' in lines[0]
+
+
+def test_env_forces_fp32_on_a_bf16_machine(cpu, monkeypatch, log_file):
+    cpu(True)
+    monkeypatch.setenv('HGD_MM_PRECISION', 'fp32')
+    model = nn.Linear(4, 3)
+    wrapper = wrapper_for(model)
+    with wrapper.optim_context(model):
+        out = model(torch.randn(2, 4))
+    assert out.dtype == torch.float32
+    assert log_file()[0].endswith(
+        'Precision: fp32 on CPU (forced by HGD_MM_PRECISION=fp32)')
+
+
+def test_argument_forces_bf16_where_only_emulated(cpu, log_file):
+    cpu(False)
+    model = nn.Linear(4, 3)
+    wrapper = wrapper_for(model, precision='bf16')
+    with wrapper.optim_context(model):
+        assert model(torch.randn(2, 4)).dtype == torch.bfloat16
+    assert 'forced by argument=bf16 (this CPU has no native bf16' in \
+        log_file()[0]
+
+
+def test_unknown_precision_is_an_error(cpu, monkeypatch):
+    with pytest.raises(ValueError, match='not one of auto|bf16|fp32'):
+        wrapper_for(nn.Linear(1, 1), precision='half')
+    monkeypatch.setenv('HGD_MM_PRECISION', 'float16')
+    with pytest.raises(ValueError, match='HGD_MM_PRECISION'):
+        wrapper_for(nn.Linear(1, 1))
+
+
+def test_mmcv_ops_patched_only_under_bf16(cpu):
+    """The mmcv_ops_bf16 fix lives inside the autocast context only."""
+    import importlib
+    nms_module = importlib.import_module('mmcv.ops.nms')
+    model = nn.Linear(4, 3)
+    for chosen, patched in (('bf16', True), ('fp32', False)):
+        wrapper = wrapper_for(model, precision=chosen)
+        with wrapper.optim_context(model):
+            assert getattr(nms_module.nms, mmcv_ops_bf16.BF16_MARK,
+                           False) is patched
+        assert not getattr(nms_module.nms, mmcv_ops_bf16.BF16_MARK, False)
+
+
+def test_cuda_host_gets_mmengine_amp_optim_wrapper(cpu, monkeypatch,
+                                                   log_file):
+    """On CUDA the wrapper is mmengine's AmpOptimWrapper (fp16 by default);
+    fp32 forced keeps this wrapper without autocast."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    model = nn.Linear(4, 3)
+    wrapper = wrapper_for(model, clip_grad=dict(max_norm=1.0))
+    assert type(wrapper) is AmpOptimWrapper
+    assert wrapper.cast_dtype is None  # mmengine's default: float16
+    assert wrapper.clip_grad_kwargs == dict(max_norm=1.0)
+    assert wrapper_for(model, precision='bf16').cast_dtype == torch.bfloat16
+    fp32 = wrapper_for(model, precision='fp32')
+    assert type(fp32) is CPUAmpOptimWrapper and fp32.cast_dtype is None
+    assert 'CUDA autocast (float16)' in log_file()[0]
+
+
 def test_refuses_a_model_on_another_device():
     model = nn.Linear(4, 3).to('meta')  # stands in for a CUDA model
-    wrapper = wrapper_for(nn.Linear(4, 3))
+    wrapper = wrapper_for(nn.Linear(4, 3), precision='bf16')
     with pytest.raises(RuntimeError, match='AmpOptimWrapper'):
         with wrapper.optim_context(model):
             pass
@@ -38,7 +148,8 @@ def test_only_bf16_is_accepted():
             optimizer=torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1))
 
 
-def test_two_stage_detector_trains_a_step_in_bf16():
+@pytest.mark.parametrize('chosen', ['bf16', 'fp32'])
+def test_two_stage_detector_trains_a_step(chosen):
     """Faster R-CNN's RPN nms and RoIAlign get bf16 inputs under autocast;
     mmcv's CPU kernels take float32 only (hgd_mm.compat.mmcv_ops_bf16)."""
     from mmdet.testing import demo_mm_inputs
@@ -50,7 +161,7 @@ def test_two_stage_detector_trains_a_step_in_bf16():
     batch = demo_mm_inputs(2, image_shapes=[(3, 64, 64)] * 2, num_classes=3,
                            with_mask=False)
     before = model.rpn_head.rpn_conv.weight.detach().clone()
-    log_vars = model.train_step(batch, wrapper_for(model))
+    log_vars = model.train_step(batch, wrapper_for(model, precision=chosen))
     assert math.isfinite(float(log_vars['loss'].detach()))
     assert {'loss_rpn_cls', 'loss_cls', 'loss_bbox'} <= set(log_vars)
     assert not torch.equal(model.rpn_head.rpn_conv.weight, before)  # a step

@@ -46,3 +46,51 @@ def test_missing_pretrained_backbone_names_the_file_and_the_fix(
     assert 'init_cfg.checkpoint' in message
     (tmp_path / 'resnet18-w16.pth').write_bytes(b'')
     check_pretrained_checkpoints(cfg, config)  # present: nothing to say
+
+
+def test_missing_mini_dataset_names_the_fix(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    empty = str(tmp_path / 'no_data') + '/'
+    config = os.path.join(MINI, 'retinanet_r18-w16_fpn64_mini.py')
+    env = dict(os.environ, HGD_MINI_DATA=empty)
+    for tool, args in (('train.py', []), ('test.py', [__file__])):
+        result = subprocess.run(
+            [sys.executable, os.path.join(REPO, 'tools', tool), config,
+             *args, '--work-dir', str(tmp_path / 'work')], cwd=REPO,
+            env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode != 0
+        assert 'DatasetMissingError' in result.stderr, result.stderr[-2000:]
+        # the mini configs' own hint: how to make the data, where it is read
+        assert 'python tools/misc/make_mini_dataset.py' in result.stderr
+        assert f'now {empty}' in result.stderr
+        assert 'make demo' in result.stderr and 'HGD_MINI_DATA' in \
+            result.stderr
+
+
+def test_the_engine_knows_no_project_layout(tmp_path):
+    # Without a config hint the message names the file and the generic fix.
+    from hgd_mm.engine import check_dataset_files
+    from hgd_mm.engine.input_check import DatasetMissingError
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        data_root=str(tmp_path), ann_file='a.json'))))
+    with pytest.raises(DatasetMissingError) as error:
+        check_dataset_files(cfg, 'c.py')
+    message = str(error.value)
+    assert f'{tmp_path}/a.json' in message and 'data_root / ann_file' in \
+        message
+    assert 'mini' not in message
+
+
+def test_existing_dataset_passes(mini_data):
+    from hgd_mm.engine import check_dataset_files
+    cfg = Config.fromfile(f'{MINI}/retinanet_r18-w16_fpn64_mini.py')
+    check_dataset_files(cfg, 'x.py')  # nothing missing: no error
+    cfg.val_dataloader.dataset.ann_file = 'annotations/missing.json'
+    from hgd_mm.engine import DatasetMissingError
+    with pytest.raises(DatasetMissingError, match='missing.json'):
+        check_dataset_files(cfg, 'x.py')
+    check_dataset_files(cfg, 'x.py', keys=('train_dataloader', ))

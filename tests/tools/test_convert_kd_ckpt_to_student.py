@@ -14,6 +14,7 @@ import sys
 from typing import Dict, List
 
 import mmcv
+import mmdet
 import numpy as np
 import pytest
 import torch
@@ -153,6 +154,37 @@ def test_plain_mmdet_uses_the_student_without_hgd_mm(converted):
     assert result.stdout.split()[-2:] == [converted['classes'][0], 'False']
 
 
+# mmdet's own test script, with every import of hgd_mm made to fail.
+MMDET_TEST = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
+                      'test.py')
+WITHOUT_HGD_MM = """
+import runpy, sys
+sys.modules['hgd_mm'] = None  # `import hgd_mm` raises ImportError
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def test_mmdet_own_test_script_evaluates_the_student(converted, tmp_path):
+    result = subprocess.run(
+        [sys.executable, '-c', WITHOUT_HGD_MM, MMDET_TEST,
+         converted['config'], converted['checkpoint'], '--work-dir',
+         str(tmp_path), '--out', str(tmp_path / 'results.pkl'),
+         # a student one step old scores low: keep every box, so that
+         # CocoMetric has detections to score
+         '--cfg-options', 'model.test_cfg.score_thr=0.0'],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-3000:])
+    assert 'coco/bbox_mAP:' in result.stdout
+    with open(tmp_path / 'results.pkl', 'rb') as f:
+        results = pickle.load(f)
+    val_images = len(glob.glob(osp.join(osp.dirname(converted['images'][0]),
+                                        '*')))
+    assert len(results) == val_images
+    assert all(len(r['pred_instances']['bboxes']) > 0 for r in results)
+
+
 def test_cfg_path_student_expands_to_the_model_mmrazor_builds(converter):
     config = osp.join(REPO, 'configs', 'hgd',
                       'hgd_retina_r50_retina_r18_1x_coco.py')
@@ -176,6 +208,14 @@ def test_student_config_is_plain_mmdet(converted):
     assert cfg.model.type == 'RetinaNet'
     assert 'teacher_ckpt' not in cfg and 'teacher' not in cfg.model
     assert 'custom_imports' not in cfg
+    # hgd_mm's training parts -> mmengine's (the distillation config has
+    # AtomicCheckpointHook, CPUAmpOptimWrapper and NonFiniteLossHook)
+    assert cfg.default_hooks.checkpoint.type == 'CheckpointHook'
+    assert cfg.default_hooks.checkpoint.max_keep_ckpts == 2
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert cfg.optim_wrapper.clip_grad == dict(max_norm=35, norm_type=2)
+    assert cfg.custom_hooks == []
+    assert not kd_to_student.uses_hgd_mm(cfg.to_dict())
     assert cfg.val_cfg.type == 'ValLoop'
     assert cfg.test_cfg.type == 'TestLoop'
     assert cfg.default_scope == 'mmdet'

@@ -1,7 +1,9 @@
 """`make demo`, the accuracy benchmark and the tuning study in their tiny
 modes, so they never rot (no timing or accuracy is asserted: a few
 iterations learn nothing)."""
+import glob
 import json
+import os
 import os.path as osp
 
 from helpers import REPO, run
@@ -12,11 +14,20 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
     work, data = tmp_path / 'work', tmp_path / 'data'
     output = run([osp.join(REPO, 'tools', 'demo.py'), '--quick',
                   '--work-dir', str(work), '--data-root', str(data),
-                  '--out', str(tmp_path / 'demo.json')])
+                  '--out', str(tmp_path / 'demo.json')],
+                 # the fp32 path, forced (this may be a bf16 machine)
+                 env=dict(os.environ, HGD_MM_PRECISION='fp32'))
     assert '| student + HGD |' in output and 'Wall time of the demo' in output
     assert '[pretrain]' in output and 'held-out crop accuracy' in output
     demo = json.load(open(tmp_path / 'demo.json'))
     assert demo['wall_s'] > 0 and len(demo['pretrained']) == 2
+    assert demo['precision'] == 'fp32'
+    assert {'model', 'bf16_native', 'flags'} <= set(demo['cpu'])
+    logs = glob.glob(str(work / '*' / '*' / '*.log'))
+    assert logs
+    for log in logs:
+        assert 'Precision: fp32 on CPU (forced by HGD_MM_PRECISION=fp32)' \
+            in open(log).read()
     table = demo['rows']
     assert len(table) == 3
     assert all('bbox_mAP' in row and row['flops_g'] > 0

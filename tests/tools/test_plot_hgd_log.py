@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from helpers import REPO, run
-from hgd_mm.training_logs import read_scalars
+from hgd_mm.training_logs import read_run_scalars, read_scalars
 from hgd_mm.training_logs.plot_hgd_log import collect, plot_hgd_log
 
 TOOL = f'{REPO}/tools/analysis/plot_hgd_log.py'
@@ -62,3 +62,33 @@ def test_plot_hgd_log_without_hgd_keys_is_a_clear_error(tmp_path):
     assert 'no HGD keys' in result.stderr and 'HGDDistiller' in result.stderr
     assert 'Traceback' not in result.stderr
     assert not (tmp_path / 'plot.png').exists()
+
+
+def test_a_resumed_run_is_plotted_from_every_log(tmp_path):
+    """Run 1 logged iterations 25..150, was killed and resumed from its
+    iteration-100 checkpoint; run 2 logged 125..200. The plot covers
+    25..200, with run 2's values for 125 and 150."""
+    work = tmp_path / 'work'
+    runs = (('20260101_000000', range(25, 151, 25), 3.0),
+            ('20260101_010000', range(125, 201, 25), 2.0))
+    for name, iterations, loss in runs:
+        folder = work / name / 'vis_data'
+        folder.mkdir(parents=True)
+        lines = []
+        for i in iterations:
+            record = json.loads(scalars_line(i, STAGES))
+            record['loss'] = loss
+            lines.append(json.dumps(record))
+        (folder / 'scalars.json').write_text('\n'.join(lines) + '\n')
+    records = read_run_scalars(str(work))
+    assert [r['iter'] for r in records] == list(range(25, 201, 25))
+    assert [r['loss'] for r in records] == [3.0] * 4 + [2.0] * 4
+    losses, _, weight = collect(records)
+    assert [i for i, _ in losses['neck_0']] == list(range(25, 201, 25))
+    out = tmp_path / 'plot.png'
+    output = run([TOOL, str(work), '--out', str(out)])
+    assert '20260101_000000' in output and '20260101_010000' in output
+    with Image.open(out) as image:
+        image.verify()
+    # a run dir alone is that run only
+    assert len(read_run_scalars(str(work / '20260101_000000'))) == 6

@@ -13,11 +13,13 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
          milestones=[5], gamma=0.1)
 ]
-# bf16 mixed precision on CPU (hgd_mm's CPUAmpOptimWrapper; mmengine's
-# AmpOptimWrapper refuses CPU): faster steps on a CPU with bf16 support, which
-# keeps `make demo` under 15 minutes (see the README's speed table).
+# Mixed precision where the CPU has it (hgd_mm's CPUAmpOptimWrapper;
+# mmengine's AmpOptimWrapper refuses CPU): bf16 autocast on a CPU with native
+# bf16 (avx512_bf16 / amx_bf16), fp32 elsewhere, where bf16 is only emulated
+# and many times slower; decided at run time and logged
+# (hgd_mm.engine.precision). HGD_MM_PRECISION=bf16|fp32 forces either.
 # Distillation losses of HGD are computed in fp32 whatever the autocast.
-# On a GPU use mmengine's AmpOptimWrapper (or OptimWrapper) instead.
+# On a CUDA host this wrapper is mmengine's AmpOptimWrapper.
 optim_wrapper = dict(
     type='CPUAmpOptimWrapper',
     optimizer=dict(type='AdamW', lr=0.001, weight_decay=0.05),

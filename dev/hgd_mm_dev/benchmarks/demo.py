@@ -23,6 +23,7 @@ from ..mini.paths import (DATA_ROOT, DEMO_ROOT, HGD_CFG, PRETRAINED_ROOT,
                           QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
                           QUICK_PRETRAINED_ROOT, REPO,
                           STUDENT_CFG, TEACHER_CFG)
+from hgd_mm.engine.precision import cpu_description, resolve_precision
 from .demo_table import markdown
 
 __all__ = ['parse_args', 'main']
@@ -97,7 +98,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         rows={name: dict(run, **cost) for name, run, cost in rows},
         pretrained={osp.relpath(path, REPO): record
                     for path, record in pretrained.items()},
-        wall_s=time.time() - start)
+        wall_s=time.time() - start,
+        precision=resolve_precision(), cpu=cpu_description())
     print('[demo] 5/5 table\n\n' + markdown(report))
     if args.out:
         with open(args.out, 'w') as f:

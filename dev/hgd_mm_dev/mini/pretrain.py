@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hgd_mm.engine.precision import resolve_precision
 from .compose import generate_image
 from .params import MiniDatasetParams
 
@@ -134,7 +135,9 @@ class BackboneClassifier(nn.Module):
         from mmdet.registry import MODELS
         cfg = copy.deepcopy(dict(backbone))
         cfg['init_cfg'] = None
-        self.backbone = MODELS.build(cfg)
+        # mmdet's scope whatever the default scope left by the caller
+        with MODELS.switch_scope_and_registry('mmdet') as registry:
+            self.backbone = registry.build(cfg)
         self.backbone.init_weights()
         with torch.no_grad():
             channels = self.backbone(torch.zeros(1, 3, 64, 64))[-1].shape[1]
@@ -219,8 +222,10 @@ def pretrain_backbone(backbone: dict,
         optimizer, settings.lr, total_steps=settings.epochs * steps_per_epoch,
         pct_start=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
+    bf16 = resolve_precision() == 'bf16'  # bf16 only where native
     log(f'[pretrain] {len(inputs)} training crops, {len(val_inputs)} '
-        f'held out, {settings.epochs} epochs')
+        f'held out, {settings.epochs} epochs, {"bf16" if bf16 else "fp32"}')
+    train_start = time.time()
     for epoch in range(settings.epochs):
         model.train()
         order = torch.randperm(len(inputs), generator=generator)
@@ -230,15 +235,19 @@ def pretrain_backbone(backbone: dict,
             flip = torch.rand(len(batch), generator=generator) < 0.5
             crops = torch.where(flip.view(-1, 1, 1, 1), inputs[batch].flip(3),
                                 inputs[batch])
-            with torch.autocast('cpu', dtype=torch.bfloat16):
+            with torch.autocast('cpu', dtype=torch.bfloat16,
+                                enabled=bf16):
                 logits = model(crops)
             loss = F.cross_entropy(logits.float(), labels[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             scheduler.step()
+        eta = ((time.time() - train_start) / (epoch + 1) *
+               (settings.epochs - epoch - 1))
         log(f'[pretrain] epoch {epoch + 1}/{settings.epochs}: held-out '
-            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}')
+            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}, '
+            f'ETA {eta:.0f} s')
     record = dict(
         key=pretrain_key(backbone, normalisation, params, settings),
         val_accuracy=accuracy(model, val_inputs, val_labels),

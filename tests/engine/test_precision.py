@@ -1,0 +1,86 @@
+import json
+
+import pytest
+
+from hgd_mm.engine import precision
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    """Set what the probe sees: torch's answer and the CPU flags."""
+
+    def set_cpu(mkldnn: bool, flags):
+        monkeypatch.setattr(precision, '_mkldnn_bf16_supported',
+                            lambda: mkldnn)
+        monkeypatch.setattr(precision, '_cpuinfo', lambda: (
+            'Test CPU', None if flags is None else frozenset(flags)))
+
+    monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
+    return set_cpu
+
+
+@pytest.mark.parametrize('mkldnn, flags, expected', [
+    (True, {'avx2', 'avx512f', 'avx512_bf16'}, 'bf16'),
+    (True, {'avx2', 'amx_bf16'}, 'bf16'),
+    (True, {'fp', 'asimd', 'bf16'}, 'bf16'),  # Arm BF16 extension
+    # torch says yes on AVX512 without bf16 instructions: emulated there.
+    (True, {'avx2', 'avx512f'}, 'fp32'),
+    (False, {'avx2'}, 'fp32'),  # the issue's AVX2-only CPU
+    (True, None, 'bf16'),  # flags unknown: torch's probe decides
+    (False, None, 'fp32'),
+])
+def test_auto_follows_native_bf16(cpu, mkldnn, flags, expected):
+    cpu(mkldnn, flags)
+    assert precision.resolve_precision() == expected
+    chosen, reason = precision.decide_precision('auto')
+    assert chosen == expected
+    assert reason.startswith('auto: Test CPU has ' +
+                             ('native bf16' if expected == 'bf16' else
+                              'no native bf16'))
+
+
+def test_env_and_argument_force_either_path(cpu, monkeypatch):
+    cpu(True, {'avx512_bf16'})
+    monkeypatch.setenv(precision.PRECISION_ENV, 'fp32')
+    assert precision.decide_precision() == (
+        'fp32', 'forced by HGD_MM_PRECISION=fp32')
+    assert precision.resolve_precision('bf16') == 'bf16'  # argument wins
+    cpu(False, {'avx2'})
+    monkeypatch.setenv(precision.PRECISION_ENV, ' BF16 ')
+    chosen, reason = precision.decide_precision()
+    assert chosen == 'bf16' and 'emulated' in reason
+
+
+@pytest.mark.parametrize('value', ['fp16', 'float32', 'yes'])
+def test_unknown_value_is_a_clear_error(cpu, monkeypatch, value):
+    monkeypatch.setenv(precision.PRECISION_ENV, value)
+    with pytest.raises(ValueError,
+                       match=f"HGD_MM_PRECISION: precision '{value}' is not "
+                       'one of auto|bf16|fp32'):
+        precision.resolve_precision()
+    with pytest.raises(ValueError, match='argument'):
+        precision.resolve_precision(value)
+
+
+def test_cpu_description_records_flags(cpu):
+    cpu(True, {'avx2', 'avx512f'})
+    description = precision.cpu_description()
+    assert json.loads(json.dumps(description)) == description
+    assert description['model'] == 'Test CPU'
+    assert description['bf16_native'] is False
+    assert description['mkldnn_bf16_supported'] is True
+    assert description['flags']['avx2'] is True
+    assert description['flags']['avx512_bf16'] is False
+
+
+def test_real_cpu_description_agrees_with_proc_cpuinfo():
+    precision._cpuinfo.cache_clear()
+    description = precision.cpu_description()
+    try:
+        with open('/proc/cpuinfo') as f:
+            text = f.read()
+    except OSError:
+        pytest.skip('no /proc/cpuinfo')
+    assert description['flags']['avx2'] == (' avx2 ' in text.replace(
+        '\n', ' '))
+    assert description['model'] in text
