@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hgd_mm import mini
+from hgd_mm_dev import mini
 from hgd_mm_dev.mini import MiniDatasetParams
 
 SMALL = dict(num_train=40, num_val=10, num_tune=10, img_size=128)
