@@ -1,4 +1,5 @@
-"""hgd-mm: Hands-on Guidance Distillation for MMDetection, as MMRazor components.
+"""hgd-mm: Hands-on Guidance Distillation for MMDetection, as MMRazor
+components.
 
 ``import hgd_mm`` does exactly this, in this order (the README's
 "Compatibility fixes" table has the same list; ``HGD_MM_COMPAT_DISABLE``,

@@ -1,4 +1,5 @@
-"""Tiny real mmdet detectors and batches for the tests (no weight downloads)."""
+"""Tiny real mmdet detectors and batches for the tests (no weight
+downloads)."""
 import copy
 import glob
 import os
@@ -17,9 +18,15 @@ import hgd_mm  # noqa: F401
 RESNET_EXPANSION = {18: 1, 34: 1, 50: 4, 101: 4}
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MINI = osp.join(REPO, 'configs', 'mini')
-# One short epoch on the tests' tiny mini set (16 images).
+# One short epoch on the tests' tiny mini set (16 images), in fp32: the mini
+# configs train under CPU bf16 autocast, which a CPU without native bf16
+# emulates at about 3x the time of a run. The tests whose subject is bf16
+# training keep it: --amp (test_reliability_runs), the Faster R-CNN one-line
+# run (mmcv's ops under autocast, test_train_test_tools), `make demo --quick`
+# and the speed benchmark (the shipped configs as they are).
+FP32 = 'optim_wrapper.type=OptimWrapper'
 SHORT = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-         'train_dataloader.batch_size=4']
+         'train_dataloader.batch_size=4', FP32]
 
 
 def run(args, timeout=600, env=None) -> str:
@@ -77,7 +84,8 @@ def shrink_resnet(model: ConfigDict, depth: int, base_channels: int,
 
 
 def tiny_retinanet(depth: int = 18, base_channels: int = 8,
-                   neck_channels: int = 16, num_classes: int = 3) -> ConfigDict:
+                   neck_channels: int = 16,
+                   num_classes: int = 3) -> ConfigDict:
     model = shrink_resnet(
         mmdet_model_cfg('retinanet/retinanet_r50_fpn_1x_coco.py'), depth,
         base_channels, neck_channels)

@@ -2,7 +2,8 @@
 #
 # Teacher: as in ./hgd_faster-rcnn_r101_faster-rcnn_r50_voc0712.py, trained
 #   on VOC0712 by you first (mmdet's model zoo has no R-101 VOC checkpoint):
-#   tools/dist_train.sh configs/hgd/baselines/faster-rcnn_r101_fpn_1x_voc0712.py 8
+#   tools/dist_train.sh \
+#       configs/hgd/baselines/faster-rcnn_r101_fpn_1x_voc0712.py 8
 # Student: ./baselines/faster-rcnn_r18_fpn_1x_voc0712.py (mmdet's VOC Faster
 #   R-CNN with an ImageNet R-18; mmdet ships no such config). Train that
 #   config alone for the baseline.

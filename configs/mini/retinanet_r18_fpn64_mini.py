@@ -1,7 +1,8 @@
-# Teacher of the mini setting, trained alone (see _base_/models/mini_retinanets.py),
-# from its pre-trained backbone. It trains twice as long as the students
-# (10 epochs, lr step at 8), as teachers usually do; the students keep the
-# 6-epoch schedule of _base_/schedule_mini.py.
+# Teacher of the mini setting, trained alone (see
+# _base_/models/mini_retinanets.py), from its pre-trained backbone. It
+# trains twice as long as the students (10 epochs, lr step at 8), as
+# teachers usually do; the students keep the 6-epoch schedule of
+# _base_/schedule_mini.py.
 _base_ = [
     './_base_/models/mini_retinanets.py', './_base_/mini_coco_detection.py',
     './_base_/schedule_mini.py', './_base_/mini_runtime.py'

@@ -11,7 +11,8 @@ __all__ = ['stage_maps']
 
 @torch.no_grad()
 def stage_maps(distiller: HGDDistiller, image: int = 0) -> Dict[str, dict]:
-    """W, the raw spatial attention of teacher and student (mean_c F^2), the imitation error and L_k of every stage pair.
+    """W, the raw spatial attention of teacher and student (mean_c F^2),
+    the imitation error and L_k of every stage pair.
 
     Read from the distiller's own :meth:`HGDDistiller.recorded_stage_terms`,
     i.e. from the features and inputs its recorders hold after a loss call,

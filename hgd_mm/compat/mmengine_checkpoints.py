@@ -67,8 +67,8 @@ def mmengine_checkpoint_safe_globals() -> List[object]:
       :func:`history_buffer_method`, which returns only those methods;
     - empty arrays (an empty ``HistoryBuffer`` too) pickle their buffer as
       ``builtins.bytes()``, mapped to :func:`numpy_empty_bytes`.
-    Everything else mmengine writes (dicts, lists, tuples, OrderedDict, tensors,
-    optimizer and scheduler state) is already allowed by torch.
+    Everything else mmengine writes (dicts, lists, tuples, OrderedDict,
+    tensors, optimizer and scheduler state) is already allowed by torch.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
 

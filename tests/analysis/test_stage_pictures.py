@@ -8,7 +8,7 @@ from PIL import Image
 
 from hgd_mm.analysis import visualize
 from hgd_mm.analysis.stage_pictures import (build_model, display_image,
-                                             load_config)
+                                            load_config)
 from helpers import MINI
 
 HGD_CONFIG = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')

@@ -22,7 +22,8 @@ def test_goals_pick_the_best_peer_and_flip_ablations():
     text = '\n'.join(rows)
     # cwd (39.0) is the best peer, not pkd; +1.00 with a tight interval.
     assert '| HGD - best peer (cwd)' in text and '| +1.00 [' in text
-    assert rows[3].startswith('| gap stage weights: HGD - hgd_fixed-macro > 0') and \
+    assert rows[3].startswith(
+        '| gap stage weights: HGD - hgd_fixed-macro > 0') and \
         rows[3].endswith('| **no** |')  # fixed macro scored higher
     assert rows[4].startswith('| micro weights: HGD - hgd_no-micro > 0') and \
         '| +0.50 [' in rows[4] and rows[4].endswith('| yes |')

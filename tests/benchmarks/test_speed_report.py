@@ -3,8 +3,8 @@ the goal verdicts, and the markdown built from them."""
 import pytest
 
 from hgd_mm_dev.benchmarks.speed_report import (GOALS, format_markdown,
-                                            goal_sentence, ratio_summaries,
-                                            summarise)
+                                                goal_sentence,
+                                                ratio_summaries, summarise)
 
 BASE = 'hgd / (student_only + teacher_forward)'
 

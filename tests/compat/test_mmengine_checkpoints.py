@@ -12,7 +12,8 @@ from hgd_mm import compat
 
 
 def write_mmengine_like_checkpoint(path):
-    """What mmengine's Runner.save_checkpoint writes, numpy objects included."""
+    """What mmengine's Runner.save_checkpoint writes, numpy objects
+    included."""
     from mmengine.logging import MessageHub
     model = torch.nn.Linear(2, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -105,7 +106,8 @@ def test_getattr_stand_in_resolves_only_history_buffer_methods():
 
 
 class ReachesThroughGetattr:
-    """A pickle that uses getattr to reach os.system through an allowed type."""
+    """A pickle that uses getattr to reach os.system through an allowed
+    type."""
 
     def __reduce__(self):
         return (getattr, (np.ndarray, 'tofile'))

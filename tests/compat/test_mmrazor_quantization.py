@@ -21,8 +21,9 @@ def test_mmrazor_models_imports_with_the_fix_and_registers_distillers():
         from mmrazor.registry import MODELS
         names = ['SingleTeacherDistill', 'FpnTeacherDistill',
                  'ConfigurableDistiller', 'PKDLoss', 'ChannelWiseDivergence',
-                 'MGDLoss', 'L2Loss', 'FBKDStudentConnector', 'ModuleOutputsRecorder',
-                 'ModuleInputsRecorder', 'MGDConnector']
+                 'MGDLoss', 'L2Loss', 'FBKDStudentConnector',
+                 'ModuleOutputsRecorder', 'ModuleInputsRecorder',
+                 'MGDConnector']
         missing = [n for n in names if MODELS.get(n) is None]
         from mmrazor.registry import TASK_UTILS
         missing = [n for n in missing if TASK_UTILS.get(n) is None]

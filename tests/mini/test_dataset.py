@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hgd_mm import mini
+from hgd_mm_dev import mini
 from hgd_mm_dev.mini import MiniDatasetParams
 
 SMALL = dict(num_train=40, num_val=10, num_tune=10, img_size=128)
@@ -129,8 +129,8 @@ def test_coco_json_is_well_formed(made, split):
     cat_ids = {c['id'] for c in coco['categories']}
     for img in coco['images']:
         stored = cv2.imread(osp.join(made[split]['img_dir'], img['file_name']))
-        assert stored.shape == (img['height'], img['width'], 3) == (128, 128,
-                                                                   3)
+        assert stored.shape == (img['height'], img['width'], 3) == \
+            (128, 128, 3)
     for a in coco['annotations']:
         img = images[a['image_id']]
         x, y, w, h = a['bbox']
@@ -347,7 +347,8 @@ def test_bad_arguments_are_refused(tmp_path):
 def test_class_subset(tmp_path):
     result = mini.make_mini_dataset(
         str(tmp_path), params(num_train=8, num_val=2, img_size=96,
-                              classes=['ring', 'circle'], size_probs=(1, 1, 0)))
+                              classes=['ring', 'circle'],
+                              size_probs=(1, 1, 0)))
     coco = coco_of(result)
     assert [c['name'] for c in coco['categories']] == ['ring', 'circle']
     assert {a['category_id'] for a in coco['annotations']} == {1, 2}

@@ -1,5 +1,6 @@
 """2-process DDP on CPU (gloo) through tools/dist_train.sh, with HGD; its
-checkpoint resumes in one process, and a 1-process checkpoint resumes in DDP."""
+checkpoint resumes in one process, and a 1-process checkpoint resumes in
+DDP."""
 import os
 import os.path as osp
 import socket
@@ -25,7 +26,8 @@ def dist_train(work_dir, *options, extra=()):
          # 2 processes x 2 images = the single-process batch of 4
          'train_dataloader.batch_size=2', *options],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-4000:]
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-4000:])
     return result
 
 

@@ -22,7 +22,7 @@ import sys
 
 import torch
 
-from helpers import MINI, REPO
+from helpers import FP32, MINI, REPO
 from kill_points import PHASES
 
 from hgd_mm.engine.resume import resolve_resume_checkpoint
@@ -36,11 +36,12 @@ ITERS_PER_EPOCH = 4  # the tests' 16 training images, batch 4
 # As tests/tools/test_reliability_runs.py: fixed seed, deterministic
 # algorithms, no random flip; balanced macro weights keep running means that
 # a resume must restore. No validation (it does not change the weights).
+# fp32, as every test run that is not about bf16 (tests/helpers.py).
 OPTIONS = ['randomness.seed=0', 'randomness.deterministic=True',
            'train_dataloader.dataset.pipeline.3.prob=0.0',
            'model.distiller.macro.mode=balanced',
            'train_dataloader.batch_size=4', 'train_cfg.val_interval=1000',
-           f'train_cfg.max_epochs={EPOCHS}']
+           f'train_cfg.max_epochs={EPOCHS}', FP32]
 KILLED = -signal.SIGKILL
 
 

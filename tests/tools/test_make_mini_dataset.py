@@ -48,7 +48,8 @@ def test_cli_summary_and_overwrite(tmp_path):
     cmd = [
         sys.executable,
         str(TOOL),
-        str(out), '--num-train', '6', '--num-val', '3', '--img-size', '96',
+        str(out), '--num-train', '6', '--num-val', '3', '--num-tune', '2',
+        '--img-size', '96',
         '--seed', '5', '--max-objects', '3', '--size-probs', '0.5', '0.5', '0'
     ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)

@@ -1,7 +1,7 @@
 # mmdet's VOC0712 Faster R-CNN setting, and its detector at the ResNet depths
 # for which mmdet has no VOC config.
 #
-# Inherited unchanged from mmdet's pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py:
+# Inherited unchanged from mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py:
 # data (mmdet::_base_/datasets/voc0712.py: VOC2007+2012 trainval, repeated 3
 # times; VOC2007 test), VOCMetric (mAP at IoU 0.5, 11 points), runtime, and
 # the schedule: 4 epochs of the 3x-repeated set (= 12 epochs), lr x0.1 after
@@ -27,6 +27,7 @@ faster_rcnn_r18_voc = _resnet_variant(18, [64, 128, 256, 512])
 faster_rcnn_r101_voc = _resnet_variant(101, [256, 512, 1024, 2048])
 
 # mmdet's model zoo has no R-101 VOC model: train the teacher first with
-#   tools/dist_train.sh configs/hgd/baselines/faster-rcnn_r101_fpn_1x_voc0712.py 8
+#   tools/dist_train.sh \
+#       configs/hgd/baselines/faster-rcnn_r101_fpn_1x_voc0712.py 8
 # (from the repository root), which writes this checkpoint.
 voc_teacher_ckpt = 'work_dirs/faster-rcnn_r101_fpn_1x_voc0712/epoch_4.pth'

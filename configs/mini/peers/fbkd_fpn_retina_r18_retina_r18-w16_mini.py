@@ -1,8 +1,9 @@
 # MMRazor's FBKD (configs/distill/mmdet/fbkd) on the mini setting:
 # FBKDStudentConnector / FBKDTeacherConnector (reduction 4, dot_product) on
 # every FPN level, FBKDLoss with MMRazor's default weights.
-# Scaled to this setting (equally wide 64-ch FPNs): no sub-sampling (MMRazor max-pools COCO's ~100x167 P3
-# by 8; our P3 is 20x20); all 5 levels (MMRazor: the first 4).
+# Scaled to this setting (equally wide 64-ch FPNs): no sub-sampling
+# (MMRazor max-pools COCO's ~100x167 P3 by 8; our P3 is 20x20); all 5
+# levels (MMRazor: the first 4).
 _base_ = ['../_base_/fpn_teacher_distill_mini.py']
 levels = 5
 model = dict(

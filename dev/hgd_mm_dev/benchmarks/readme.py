@@ -78,7 +78,8 @@ def render(readme: str, results: Optional[str] = None) -> str:
     """
     for name in SECTIONS:
         pattern = re.compile(
-            rf'(<!-- results:{name}:start -->\n).*?(<!-- results:{name}:end -->)',
+            rf'(<!-- results:{name}:start -->\n).*?'
+            rf'(<!-- results:{name}:end -->)',
             re.S)
         match = pattern.search(readme)
         if match is None:

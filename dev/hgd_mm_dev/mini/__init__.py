@@ -9,7 +9,8 @@ Data (one concern per module, all driven by one
 - ``shapes``, ``palette``, ``textures``, ``clutter``: what an image is drawn
   from; ``compose.generate_image`` draws one image;
 - ``coco_writer``: one split (images + COCO json) and its statistics;
-  ``dataset``: the train / val / tune splits, ``meta.json`` and the summary; ``cli``: the command line of
+  ``dataset``: the train / val / tune splits, ``meta.json`` and the
+  summary; ``cli``: the command line of
   ``tools/misc/make_mini_dataset.py``.
 
 Runs: ``paths`` knows the repository layout (configs, tools, data);

@@ -26,7 +26,8 @@ def add_params_options(parser: argparse.ArgumentParser) -> None:
         if getattr(kind, '__origin__', None) is tuple:
             item, *rest = kind.__args__
             # Tuple[float, float, float] is fixed-length, Tuple[str, ...] not
-            options['nargs'] = '+' if rest == [Ellipsis] else len(kind.__args__)
+            options['nargs'] = ('+' if rest == [Ellipsis] else
+                                len(kind.__args__))
             options.update(type=item, default=list(default))
         else:
             options.update(type=kind, default=default)

@@ -27,15 +27,17 @@ def _clutter_mask(kind: str, rng, h, w) -> np.ndarray:
     mask = np.zeros((h, w), np.uint8)
     if kind == 'stroke':
         pts = _bezier(rng, h, w)
-        cv2.polylines(mask, [np.round(pts * SUBPIXEL_ONE).astype(np.int32)], False, 1,
-                      int(rng.integers(1, 4)), cv2.LINE_8, SUBPIXEL_SHIFT)
+        cv2.polylines(mask, [np.round(pts * SUBPIXEL_ONE).astype(np.int32)],
+                      False, 1, int(rng.integers(1, 4)), cv2.LINE_8,
+                      SUBPIXEL_SHIFT)
     elif kind == 'zigzag':
         n = int(rng.integers(4, 8))
         start = rng.uniform(0, [w, h])
         steps = rng.normal(0, rng.uniform(5, 15), (n, 2))
         pts = start + np.cumsum(steps, axis=0)
-        cv2.polylines(mask, [np.round(pts * SUBPIXEL_ONE).astype(np.int32)], False, 1,
-                      int(rng.integers(1, 3)), cv2.LINE_8, SUBPIXEL_SHIFT)
+        cv2.polylines(mask, [np.round(pts * SUBPIXEL_ONE).astype(np.int32)],
+                      False, 1, int(rng.integers(1, 3)), cv2.LINE_8,
+                      SUBPIXEL_SHIFT)
     elif kind == 'arc':
         centre = tuple(int(v) for v in rng.uniform(0, [w, h]))
         axes = tuple(int(v) for v in rng.uniform(6, 40, 2))

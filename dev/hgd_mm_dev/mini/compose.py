@@ -58,7 +58,8 @@ def generate_image(
         draw_clutter(canvas, kind, rng, MIN_CONTRAST)
 
     if num_objects is None:
-        num_objects = int(rng.integers(params.min_objects, params.max_objects + 1))
+        num_objects = int(
+            rng.integers(params.min_objects, params.max_objects + 1))
     ranges = params.side_ranges()
     max_side = params.max_side_frac * params.img_size
     probs = np.asarray(params.size_probs, float)
@@ -76,7 +77,8 @@ def generate_image(
     vis = []  # its currently visible pixel count
     labels, colours = [], []
     for j in order:
-        mask = make_shape_mask(params.classes[deck[j]], sides[j], max_side, rng)
+        mask = make_shape_mask(params.classes[deck[j]], sides[j], max_side,
+                               rng)
         ph, pw = mask.shape
         truncate = rng.random() < params.truncate_prob
         placed = None
@@ -97,7 +99,8 @@ def generate_image(
             if vis:
                 lost = np.bincount(hit[hit >= 0], minlength=len(vis))
                 after = np.asarray(vis) - lost
-                if np.any(after < (params.min_visibility + 0.05) * np.asarray(full)):
+                if np.any(after < (params.min_visibility + 0.05) *
+                          np.asarray(full)):
                     continue
             placed = (ys, xs, sub, hit)
             break
@@ -110,7 +113,7 @@ def generate_image(
             vis = list(np.asarray(vis) - lost)
         region = canvas[ys, xs]
         colour_idx, colour = pick_colour(rng, region[sub].mean(0),
-                                          MIN_CONTRAST)
+                                         MIN_CONTRAST)
         # shade the fill with a random linear gradient
         py, px = np.nonzero(sub)
         ang = rng.uniform(0, 2 * np.pi)

@@ -55,7 +55,8 @@ def make_mini_dataset(out_dir: str,
     """Write the dataset to ``out_dir`` and return paths and statistics.
 
     Returns a dict with ``out_dir``, ``classes``, ``meta_file``, per split
-    (``train``/``val``/``tune``) a dict with ``ann_file``, ``img_dir``, ``data_prefix``
+    (``train``/``val``/``tune``) a dict with ``ann_file``, ``img_dir``,
+    ``data_prefix``
     (relative, for mmdet) and ``stats`` (``images``, ``instances``,
     ``empty_images``, ``per_class``, ``per_bucket``,
     ``foreground_fraction``), and ``seconds``.

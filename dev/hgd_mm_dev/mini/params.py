@@ -81,8 +81,9 @@ class MiniDatasetParams:
     min_objects: int = knob(1, 'fewest objects per non-empty image',
                             image=True)
     size_probs: Tuple[float, float, float] = knob(
-        (0.5, 0.45, 0.05), 'probabilities of drawing a COCO small/medium/large '
-        'object', image=True, metavar=('SMALL', 'MEDIUM', 'LARGE'))
+        (0.5, 0.45, 0.05), 'probabilities of drawing a COCO '
+        'small/medium/large object', image=True,
+        metavar=('SMALL', 'MEDIUM', 'LARGE'))
     min_side: float = knob(10.0, 'smallest object box side in pixels',
                            image=True)
     max_side_frac: float = knob(

@@ -308,7 +308,8 @@ def detector_pretraining(model: dict) -> Tuple[dict, dict, str]:
     init_cfg = backbone.get('init_cfg') or {}
     if init_cfg.get('type') != 'Pretrained' or not init_cfg.get('checkpoint'):
         raise ValueError(
-            f'the backbone ({backbone.get("type")}) has init_cfg={init_cfg!r}: '
+            f'the backbone ({backbone.get("type")}) has '
+            f'init_cfg={init_cfg!r}: '
             f'pre-training writes the file a '
             f"dict(type='Pretrained', checkpoint=...) init_cfg names.")
     preprocessor = model.get('data_preprocessor') or {}

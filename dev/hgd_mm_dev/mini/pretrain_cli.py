@@ -44,7 +44,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     })
     records = pretrain_configs(args.configs, MiniDatasetParams(), settings)
     for path, record in records.items():
+        took = ('reused' if record['reused'] else
+                '%.0f s' % record['seconds'])
         print(f'{path}: held-out crop accuracy {record["val_accuracy"]:.3f} '
-              f'({record["num_classes"]} classes), '
-              f'{"reused" if record["reused"] else "%.0f s" % record["seconds"]}')
+              f'({record["num_classes"]} classes), {took}')
     return records

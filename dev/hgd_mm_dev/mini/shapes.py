@@ -91,7 +91,7 @@ def _rasterise(polys, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_shape_mask(name: str, side: float, max_side: float,
-                     rng: np.random.Generator) -> np.ndarray:
+                    rng: np.random.Generator) -> np.ndarray:
     """A tight mask of ``name`` whose box area is about ``side ** 2``."""
     polys = _shape_polygons(name, rng)
     m = _MAX_LOG_ASPECT[name]

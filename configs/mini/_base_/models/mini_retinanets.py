@@ -9,8 +9,9 @@
 # Every backbone starts from weights pre-trained on the mini data, as COCO
 # detectors start from ImageNet (dev/hgd_mm_dev/mini/pretrain.py; made by
 # `python tools/misc/pretrain_mini_backbone.py CONFIG`, or by `make demo` and
-# the benchmarks, under HGD_MINI_PRETRAINED, default work_dirs/mini_pretrained/).
-# Anchors start at 16 px (octave_base_scale=2) for the mini set's small objects.
+# the benchmarks, under HGD_MINI_PRETRAINED, default
+# work_dirs/mini_pretrained/). Anchors start at 16 px (octave_base_scale=2)
+# for the mini set's small objects.
 num_classes = 6
 pretrained_root = '{{$HGD_MINI_PRETRAINED:work_dirs/mini_pretrained/}}'
 
