@@ -12,7 +12,7 @@ import hgd_mm  # noqa: E402,F401  (compat first, as every entry point does)
 
 import pytest  # noqa: E402
 
-from hgd_mm.mini import MiniDatasetParams, make_mini_dataset  # noqa: E402
+from hgd_mm_dev.mini import MiniDatasetParams, make_mini_dataset  # noqa: E402
 
 
 @pytest.fixture(scope='session')
@@ -29,8 +29,8 @@ def mini_data(tmp_path_factory):
     previous = {name: os.environ.get(name) for name in names}
     os.environ['HGD_MINI_DATA'] = str(root) + '/'
     os.environ['HGD_MINI_PRETRAINED'] = str(backbones) + '/'
-    from hgd_mm.mini.paths import STUDENT_CFG, TEACHER_CFG
-    from hgd_mm.mini.pretrain import PretrainSettings, pretrain_configs
+    from hgd_mm_dev.mini.paths import STUDENT_CFG, TEACHER_CFG
+    from hgd_mm_dev.mini.pretrain import PretrainSettings, pretrain_configs
     pretrain_configs([TEACHER_CFG, STUDENT_CFG], settings=PretrainSettings(
         num_images=12, num_val_images=4, epochs=1, batch_size=8),
                      log=lambda _: None)

@@ -2,7 +2,7 @@
 import json
 import os.path as osp
 
-from hgd_mm.benchmarks import readme as update
+from hgd_mm_dev.benchmarks import readme as update
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

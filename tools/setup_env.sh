@@ -13,7 +13,8 @@ venv=${VENV:-$here/.venv}
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null 2>&1 || python=python3
 
-stamp_key=$(cat "$here/tools/setup_env.sh" "$here/setup.py" "$here/requirements/"*.txt | sha256sum | cut -c1-16)
+stamp_key=$(cat "$here/tools/setup_env.sh" "$here/setup.py" "$here/dev/setup.py" \
+  "$here/requirements/"*.txt | sha256sum | cut -c1-16)
 stamp=$venv/.hgd_mm_env_$stamp_key
 if [ -f "$stamp" ]; then
   exit 0
@@ -48,9 +49,10 @@ MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} "${pip[@]}" install --no-build-isola
 echo "[setup] mmengine, mmdet, mmrazor and the rest"
 "${pip[@]}" install -q -r "$here/requirements/runtime.txt" -r "$here/requirements/tests.txt"
 
-echo "[setup] hgd_mm (editable)"
+echo "[setup] hgd_mm (editable) and the repository's dev package hgd_mm_dev (dev/, editable)"
 "${pip[@]}" install -q --no-build-isolation --no-deps -e "$here"
+"${pip[@]}" install -q --no-build-isolation --no-deps -e "$here/dev"
 
-"$venv/bin/python" -c "import hgd_mm, mmcv.ops, mmrazor.models, mmdet; print('[setup] ok: mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
+"$venv/bin/python" -c "import hgd_mm, hgd_mm_dev.mini.paths, mmcv.ops, mmrazor.models, mmdet; print('[setup] ok: mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
 rm -f "$venv"/.hgd_mm_env_*
 touch "$stamp"

@@ -8,26 +8,21 @@
 #   config alone for the baseline.
 # Data, metric and schedule: mmdet's VOC0712 recipe; SGD lr 0.01, momentum
 #   0.9, weight decay 1e-4 at a total batch of 16 = 8 GPUs x 2 images.
-# Stages: backbone C2-C5 (64-512 channels, mapped to the teacher's 256-2048)
-#   and FPN P2-P6: 9 pairs by stride.
-_base_ = ['./_base_/voc0712_faster-rcnn.py', './_base_/hgd_distiller.py']
-custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+# Stages: HGD distils the FPN levels P2-P6 (256 channels on both sides), 5
+#   pairs by stride (stages='all' adds the backbone's C2-C5, 64-512 channels
+#   mapped to the teacher's 256-2048: 9).
+_base_ = [
+    './_base_/voc0712_faster-rcnn.py', './_base_/hgd_fpn_teacher_distill.py'
+]
 
-teacher_ckpt = {{_base_.voc_teacher_ckpt}}
+teacher_ckpt = _base_.voc_teacher_ckpt
 
 model = dict(
-    _delete_=True,
-    _scope_='mmrazor',
-    type='FpnTeacherDistill',
-    architecture={{_base_.faster_rcnn_r18_voc}},
-    teacher={{_base_.faster_rcnn_r101_voc}},
-    teacher_ckpt=teacher_ckpt,
-    distiller={{_base_.hgd_distiller}})
-
-# As in MMRazor's detection distillation configs.
-find_unused_parameters = True
-
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+    _base_.hgd_algorithm,
+    architecture=_base_.faster_rcnn_r18_voc,
+    teacher=_base_.faster_rcnn_r101_voc,
+    teacher_ckpt=teacher_ckpt)
+val_cfg = _base_.hgd_val_cfg
 
 # 8 GPUs x 2 images = total batch 16, SGD lr 0.01 (mmdet's VOC recipe).
 auto_scale_lr = dict(enable=False, base_batch_size=16)

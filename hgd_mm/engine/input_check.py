@@ -87,8 +87,7 @@ def missing_pretrained_checkpoints(model: Any) -> List[str]:
 
 def check_pretrained_checkpoints(cfg: Config, config_path: str) -> None:
     """Stop before building anything when a backbone's pre-trained weights
-    are missing, and say how to make them (the mini configs' backbones are
-    pre-trained on the mini data, not downloaded)."""
+    are missing, naming them."""
     model = dict(cfg.get('model') or {})
     if model.get('teacher_ckpt'):  # the teacher's weights come from there
         model.pop('teacher', None)
@@ -96,8 +95,6 @@ def check_pretrained_checkpoints(cfg: Config, config_path: str) -> None:
     if missing:
         raise FileNotFoundError(
             f'{config_path} starts from pre-trained weights that do not '
-            f'exist: {", ".join(missing)}. For the mini configs make them '
-            f'with `python tools/misc/pretrain_mini_backbone.py '
-            f'{config_path}` (or `make demo`, which also trains the '
-            f'teacher); set HGD_MINI_PRETRAINED if they are elsewhere. For '
-            f'other configs, fix init_cfg.checkpoint.')
+            f'exist: {", ".join(missing)}. Make or download them (the '
+            f'config files that name them say how), or fix '
+            f'init_cfg.checkpoint.')

@@ -129,8 +129,9 @@ def select_stages(stages: List[Stage],
                     f"{format_hierarchy('stages', stages)}")
             return chosen
         raise ValueError(
-            f"stages={selection!r}: use 'all', 'backbone', 'neck' or a list "
-            f"of stage names such as ['backbone.1', 'neck.0'].")
+            f"stages={selection!r}: use 'all', 'hierarchy', 'backbone', "
+            f"'neck' or a list of stage names such as ['backbone.1', "
+            f"'neck.0'].")
     by_name = {s.name: s for s in stages}
     unknown = [name for name in selection if name not in by_name]
     if unknown:

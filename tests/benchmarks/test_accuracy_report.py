@@ -1,6 +1,6 @@
 """accuracy_report.goals: HGD v2's goals read off a report's summary."""
-from hgd_mm.benchmarks.accuracy_report import goals, markdown
-from hgd_mm.benchmarks.study import summarize
+from hgd_mm_dev.benchmarks.accuracy_report import goals, markdown
+from hgd_mm_dev.benchmarks.study import summarize
 
 
 def report_of(means):

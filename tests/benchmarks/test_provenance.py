@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from hgd_mm.benchmarks import provenance
-from hgd_mm.mini.paths import HGD_CFG, REPO, STUDENT_CFG
+from hgd_mm_dev.benchmarks import provenance
+from hgd_mm_dev.mini.paths import HGD_CFG, REPO, STUDENT_CFG
 
 WEIGHT = 'model.distiller.schedule.loss_weight'
 
@@ -50,8 +50,10 @@ def test_sources_digest_follows_file_contents(tmp_path):
 
 
 def test_run_provenance_records_commit_options_precision_cpu():
-    record = provenance.run_provenance(REPO, 'retinanet-quarter-width',
-                                       STUDENT_CFG, {'randomness.seed': 1})
+    record = provenance.run_provenance(
+        REPO, 'retinanet-quarter-width', {'randomness.seed': 1},
+        provenance.arm_key(STUDENT_CFG, {}),
+        provenance.run_precision(STUDENT_CFG))
     assert len(record['commit']) == 40 and isinstance(record['dirty'], bool)
     assert record['options'] == {'randomness.seed': '1'}
     assert record['precision'] in ('bf16', 'fp32')

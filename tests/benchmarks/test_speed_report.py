@@ -2,7 +2,7 @@
 the goal verdicts, and the markdown built from them."""
 import pytest
 
-from hgd_mm.benchmarks.speed_report import (GOALS, format_markdown,
+from hgd_mm_dev.benchmarks.speed_report import (GOALS, format_markdown,
                                             goal_sentence, ratio_summaries,
                                             summarise)
 

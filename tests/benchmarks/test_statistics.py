@@ -1,11 +1,11 @@
-"""hgd_mm.benchmarks.statistics: Welch intervals against scipy and a
+"""hgd_mm_dev.benchmarks.statistics: Welch intervals against scipy and a
 hand-computed case."""
 import math
 
 import pytest
 from scipy import stats
 
-from hgd_mm.benchmarks.statistics import describe, welch_interval
+from hgd_mm_dev.benchmarks.statistics import describe, welch_interval
 
 
 def test_describe():

@@ -3,7 +3,7 @@ the autograd nodes a part's forward created."""
 import torch
 from torch import nn
 
-from hgd_mm.benchmarks.step_profile import marked, profile_step
+from hgd_mm_dev.benchmarks.step_profile import marked, profile_step
 
 
 class Teacher(nn.Module):

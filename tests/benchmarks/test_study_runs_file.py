@@ -3,7 +3,7 @@ runs (each finished run is merged into runs.json as it is on disk)."""
 import json
 import multiprocessing
 
-from hgd_mm.benchmarks.study import append_run, load_runs
+from hgd_mm_dev.benchmarks.study import append_run, load_runs
 
 
 def append_many(path: str, writer: int, count: int) -> None:

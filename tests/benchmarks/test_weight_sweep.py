@@ -4,8 +4,8 @@ grid, and the choice of the best multiplier."""
 import pytest
 from mmengine.config import Config
 
-from hgd_mm.benchmarks import weight_sweep as sweep
-from hgd_mm.benchmarks.study import summarize
+from hgd_mm_dev.benchmarks import weight_sweep as sweep
+from hgd_mm_dev.benchmarks.study import summarize
 
 
 def lookup(cfg, dotted):

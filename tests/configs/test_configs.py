@@ -6,9 +6,11 @@ checkpoints, ``cfg_path`` pretrained weights and ``Pretrained`` init_cfgs are
 switched off, and any checkpoint load fails the test. Datasets (COCO, VOC) are
 never instantiated; the batch is mmdet's random demo batch.
 """
+import ast
 import functools
 import glob
 import os.path as osp
+import re
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -147,6 +149,48 @@ def loss_step(model: nn.Module, num_classes: int,
     return loss, log_vars
 
 
+def header(path: str) -> str:
+    """The comment lines a config starts with, without their ``#``.
+
+    Args:
+        path: the config, relative to the repository.
+    """
+    lines = []
+    with open(osp.join(REPO, path)) as f:
+        for line in f:
+            if not line.startswith('#'):
+                break
+            lines.append(line[1:].strip())
+    return ' '.join(lines)
+
+
+#: "Stages: ... N pairs" in a distillation config's header.
+STAGES_CLAIM = re.compile(r'Stages:[^:]*?(\d+) pairs')
+
+
+def bases_of(path: str) -> List[str]:
+    """Every file a config inherits, its bases' bases too: paths relative
+    to the repository, ``mmdet::...`` for mmdet's (not followed further).
+
+    Args:
+        path: the config, relative to the repository.
+    """
+    with open(osp.join(REPO, path)) as f:
+        tree = ast.parse(f.read())
+    found: List[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            value = ast.literal_eval(node.value)
+            for base in [value] if isinstance(value, str) else value:
+                if base.startswith('mmdet::'):
+                    found.append(base)
+                    continue
+                base = osp.normpath(osp.join(osp.dirname(path), base))
+                found += [base] + bases_of(base)
+    return found
+
+
 @pytest.fixture(scope='module', autouse=True)
 def one_thread():
     """One intra-op thread: on a shared 2-core CPU, two OpenMP threads
@@ -194,6 +238,12 @@ def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
     assert cfg.custom_imports.imports == ['hgd_mm']
     stage_losses = {f'distill.loss_hgd_{s.key}' for s, _ in distiller.pairs}
     assert stage_losses and stage_losses <= set(log_vars), sorted(log_vars)
+    if path in HGD_PAIRS:
+        # the header's "Stages: ... N pairs" is what the model distils
+        claim = STAGES_CLAIM.search(header(path))
+        assert claim, f'{path}: its header says nothing of the stages'
+        assert int(claim.group(1)) == len(distiller.pairs), (path, [
+            s.name for s, _ in distiller.pairs])
     if distiller.stage_selection == 'all':
         # every backbone output and every neck level of the student
         assert len(distiller.pairs) == len(distiller.student_stages)
@@ -201,6 +251,55 @@ def test_config_builds_and_takes_a_loss_step(path, no_checkpoint_loading):
         if path.startswith('configs/hgd/'):  # 4 backbone stages + 5 levels
             assert len(distiller.pairs) == 9
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+# --- configs/hgd: one algorithm base, each family on its own mmdet config ---
+
+HGD_PAIRS = [
+    path for path in CONFIGS if path.startswith('configs/hgd/hgd_')
+]
+
+
+def test_every_hgd_config_shares_the_algorithm_base():
+    assert HGD_PAIRS
+    base = 'configs/hgd/_base_/hgd_fpn_teacher_distill.py'
+    for path in HGD_PAIRS + [
+            p for p in CONFIGS if p.startswith('configs/hgd/ablations/')
+    ]:
+        assert base in bases_of(path), path
+        model = load_config(path).model
+        assert (model.type, model.distiller.type) == ('FpnTeacherDistill',
+                                                      'HGDDistiller'), path
+
+
+@pytest.mark.parametrize('path', HGD_PAIRS)
+def test_hgd_config_inherits_only_its_own_detector_family(path):
+    bases = bases_of(path)
+    # no other pair's config (e.g. Faster R-CNN on the RetinaNet one)
+    assert not [b for b in bases if b in HGD_PAIRS]
+    families = {b[len('mmdet::'):].split('/')[0] for b in bases
+                if b.startswith('mmdet::')}
+    assert len(families) == 1, (path, bases)
+    student = load_config(path).model.architecture
+    if 'cfg_path' not in student:
+        return  # a student config of this repository (baselines/, _base_/)
+    assert student.cfg_path.startswith(f'mmdet::{families.pop()}/')
+    # and the student's recipe is its own mmdet config's
+    from mmengine.hub import get_config
+    own, cfg = get_config(student.cfg_path), load_config(path)
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'val_evaluator'):
+        assert unscoped(cfg[key]) == unscoped(own[key]), (path, key)
+
+
+def unscoped(cfg: Any) -> Any:
+    """A config value without the ``_scope_`` keys mmengine adds to what
+    it reads from ``mmdet::`` files."""
+    if isinstance(cfg, dict):
+        return {k: unscoped(v) for k, v in cfg.items() if k != '_scope_'}
+    if isinstance(cfg, (list, tuple)):
+        return [unscoped(v) for v in cfg]
+    return cfg
 
 
 # --- configs/hgd/metafile.yml ----------------------------------------------

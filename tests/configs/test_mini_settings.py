@@ -1,4 +1,4 @@
-"""The mini benchmark settings (configs/mini/settings/, hgd_mm.mini.paths's
+"""The mini benchmark settings (configs/mini/settings/, hgd_mm_dev.mini.paths's
 SETTINGS): every config parses, builds from its pre-trained backbone (the
 tiny ones of the ``mini_data`` fixture) and takes a training step with finite
 losses; HGD pairs the stages each setting is made for; the distillation
@@ -20,9 +20,9 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
 import hgd_mm  # noqa: F401  (compat fixes + HGD components)
-from hgd_mm.mini import MiniDatasetParams
-from hgd_mm.mini.paths import MINI_CONFIGS, REPO, SETTINGS
-from hgd_mm.mini.pretrain import (PretrainSettings, detector_pretraining,
+from hgd_mm_dev.mini import MiniDatasetParams
+from hgd_mm_dev.mini.paths import MINI_CONFIGS, REPO, SETTINGS
+from hgd_mm_dev.mini.pretrain import (PretrainSettings, detector_pretraining,
                                   pretrain_configs, pretrain_key)
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.testing import demo_mm_inputs
@@ -285,9 +285,9 @@ def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
 
 @pytest.mark.parametrize('role', ('teacher', 'student'))
 def test_complexity_of_a_two_stage_detector(role):
-    # hgd_mm.mini.runs.complexity runs the whole detector; a two-stage
+    # hgd_mm_dev.mini.runs.complexity runs the whole detector; a two-stage
     # _forward needs data samples (it raised a TypeError without them).
-    from hgd_mm.mini.runs import complexity
+    from hgd_mm_dev.mini.runs import complexity
     path = SETTINGS['faster-rcnn-depth'][role]
     detector = MMDET_MODELS.build(load(path).model)
     result = complexity(path)

@@ -32,7 +32,7 @@ def test_inline_teacher_is_not_checked():
     assert check_teacher_inputs(cfg) == []
 
 
-def test_missing_pretrained_backbone_names_the_file_and_the_command(
+def test_missing_pretrained_backbone_names_the_file_and_the_fix(
         tmp_path, monkeypatch):
     monkeypatch.setenv('HGD_MINI_PRETRAINED', str(tmp_path) + '/')
     config = f'{MINI}/hgd_retina_r18_retina_r18-w16_mini.py'
@@ -43,6 +43,6 @@ def test_missing_pretrained_backbone_names_the_file_and_the_command(
     # the student's backbone; the teacher's weights come from teacher_ckpt
     assert f'{tmp_path}/resnet18-w16.pth' in message
     assert 'resnet18-w64' not in message
-    assert 'tools/misc/pretrain_mini_backbone.py' in message
+    assert 'init_cfg.checkpoint' in message
     (tmp_path / 'resnet18-w16.pth').write_bytes(b'')
     check_pretrained_checkpoints(cfg, config)  # present: nothing to say

@@ -1,4 +1,4 @@
-"""hgd_mm.mini makes a valid, deterministic COCO set."""
+"""hgd_mm_dev.mini makes a valid, deterministic COCO set."""
 import contextlib
 import io
 import itertools
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hgd_mm import mini
-from hgd_mm.mini import MiniDatasetParams
+from hgd_mm_dev.mini import MiniDatasetParams
 
 SMALL = dict(num_train=40, num_val=10, num_tune=10, img_size=128)
 

@@ -1,4 +1,4 @@
-"""hgd_mm.mini.pretrain: crops, a tiny pre-training, the checkpoint a real
+"""hgd_mm_dev.mini.pretrain: crops, a tiny pre-training, the checkpoint a real
 mmdet detector starts from, and the content-keyed cache."""
 import copy
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from hgd_mm.mini import MiniDatasetParams
-from hgd_mm.mini import pretrain
+from hgd_mm_dev.mini import MiniDatasetParams
+from hgd_mm_dev.mini import pretrain
 from helpers import MINI
 
 STUDENT = f'{MINI}/retinanet_r18-w16_fpn64_mini.py'

@@ -92,8 +92,8 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
 def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):
     # A --quick run once trained its tiny teacher into work_dirs/demo and
     # replaced the real one; quick and full settings keep separate teachers.
-    from hgd_mm.benchmarks import study
-    from hgd_mm.mini import paths
+    from hgd_mm_dev.benchmarks import study
+    from hgd_mm_dev.mini import paths
     seen = []
     monkeypatch.setattr(study.mini_runs, 'ensure_mini_data',
                         lambda *a, **k: None)
@@ -110,3 +110,41 @@ def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):
     study.prepare('val', False, None, None)
     assert seen == [paths.QUICK_DEMO_ROOT, paths.DEMO_ROOT]
     assert paths.QUICK_DEMO_ROOT != paths.DEMO_ROOT
+
+
+def test_accuracy_runs_each_further_setting_with_its_own_teacher(
+        monkeypatch, tmp_path):
+    from hgd_mm_dev.benchmarks import accuracy, study
+    from hgd_mm_dev.mini.paths import SETTINGS
+    prepared, planned = [], []
+
+    def prepare(split, quick, data_root, teacher_work_dir, cfg_options=(),
+                name='retinanet-quarter-width', teacher_cfg=None,
+                student_cfgs=()):
+        prepared.append((name, teacher_work_dir, teacher_cfg,
+                         list(student_cfgs)))
+        return study.Setting('d', split, dict(key=name, checkpoint='t.pth'),
+                             dict(bbox_mAP=50.0), {}, quick, name)
+
+    def run_arms(plan, setting, work_dir, jobs=1, report_only=False):
+        planned.extend((arm.name, arm.setting, seed) for arm, seed in plan)
+        return [dict(method=arm.name, seed=seed, split='val', bbox_mAP=40.0 +
+                     seed, bbox_mAP_50=0.0, bbox_mAP_s=0.0, bbox_mAP_m=0.0,
+                     bbox_mAP_l=0.0, setting=arm.setting)
+                for arm, seed in plan]
+
+    monkeypatch.setattr(study, 'prepare', prepare)
+    monkeypatch.setattr(study, 'run_arms', run_arms)
+    report = accuracy.main(['--methods', 'baseline', 'hgd', '--seeds', '0',
+                            '1', '--ablations', '--settings',
+                            'retinanet-depth', '--out-dir', str(tmp_path)])
+    depth = SETTINGS['retinanet-depth']
+    assert prepared[1] == ('retinanet-depth', depth['work_root'],
+                           depth['teacher'], [depth['student']])
+    assert ('retinanet-depth:pkd', 'retinanet-depth', 1) in planned
+    assert set(report['teachers']) == {'retinanet-quarter-width',
+                                       'retinanet-depth'}
+    assert set(report['matrix']) == {'retinanet-quarter-width',
+                                     'retinanet-depth'}
+    assert report['matrix']['retinanet-depth']['methods']['mgd']['n'] == 2
+    assert (tmp_path / 'accuracy_settings.png').exists()

@@ -1,4 +1,4 @@
-"""tools/misc/make_mini_dataset.py: the command line of hgd_mm.mini (one
+"""tools/misc/make_mini_dataset.py: the command line of hgd_mm_dev.mini (one
 option per MiniDatasetParams field), its summary, overwrite and errors."""
 import json
 import subprocess
@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
-from hgd_mm.mini import MiniDatasetParams
-from hgd_mm.mini.cli import params_of, parse_args
+from hgd_mm_dev.mini import MiniDatasetParams
+from hgd_mm_dev.mini.cli import params_of, parse_args
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'misc' / 'make_mini_dataset.py'

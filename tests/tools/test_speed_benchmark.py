@@ -8,8 +8,8 @@ import statistics
 import pytest
 
 from helpers import REPO, run
-from hgd_mm.benchmarks.speed import parse_args
-from hgd_mm.benchmarks.speed_report import micro_growth, round_ratio
+from hgd_mm_dev.benchmarks.speed import parse_args
+from hgd_mm_dev.benchmarks.speed_report import micro_growth, round_ratio
 
 METHODS = ['student_only', 'teacher_forward', 'hgd', 'pkd']
 RUN_KEYS = ('method', 's_per_iter_median', 's_per_iter_rounds',

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Make the embedded mini dataset (``hgd_mm.mini``): a small, deterministic,
-synthetic COCO-format detection set.
+"""Make the embedded mini dataset (``hgd_mm_dev.mini``): a small,
+deterministic, synthetic COCO-format detection set.
 
 Usage::
 
@@ -8,9 +8,10 @@ Usage::
         [--num-val 200] [--img-size 160] [--seed 0] [--max-objects 8]
         [--size-probs 0.4 0.4 0.2] ...   (--help lists every option)
 
-From Python: ``hgd_mm.mini.make_mini_dataset(out_dir, MiniDatasetParams())``.
+From Python:
+``hgd_mm_dev.mini.make_mini_dataset(out_dir, MiniDatasetParams())``.
 """
-from hgd_mm.mini.cli import main
+from hgd_mm_dev.mini.cli import main
 
 if __name__ == '__main__':
     main()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Pre-train the backbones of mini detector configs on the mini data, as COCO
-detectors start from ImageNet (``hgd_mm.mini.pretrain``).
+detectors start from ImageNet (``hgd_mm_dev.mini.pretrain``).
 
 Usage::
 
@@ -12,7 +12,7 @@ Each backbone is written where its ``init_cfg`` points
 (``$HGD_MINI_PRETRAINED``, default ``work_dirs/mini_pretrained/``); weights
 made from the same inputs are reused.
 """
-from hgd_mm.mini.pretrain_cli import main
+from hgd_mm_dev.mini.pretrain_cli import main
 
 if __name__ == '__main__':
     main()

@@ -49,6 +49,21 @@ def standardize_channels_over_batch(feature: torch.Tensor,
         centred.pow(2).mean(dim=(0, 2, 3), keepdim=True) + eps)
 
 
+def standardize_stage(feature: torch.Tensor,
+                      eps: float = 1e-5) -> torch.Tensor:
+    """Per-channel centring, one scale per stage: ``(x - mu_c) /
+    sqrt(mean_c var_c + eps)``, statistics over B x H x W.
+
+    Every channel keeps its share of the stage's variance: a near-silent
+    post-ReLU channel stays near 0 instead of being inflated to unit
+    variance, so it weighs in the comparison by what it carries (HGD v3,
+    for backbone stages, whose channels differ in activity by orders).
+    """
+    centred = feature - feature.mean(dim=(0, 2, 3), keepdim=True)
+    scale = centred.pow(2).mean(dim=(0, 1, 2, 3), keepdim=True)
+    return centred * torch.rsqrt(scale + eps)
+
+
 def identity(feature: torch.Tensor) -> torch.Tensor:
     """No normalisation (``'none'``)."""
     return feature
@@ -57,6 +72,7 @@ def identity(feature: torch.Tensor) -> torch.Tensor:
 NORMALIZATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     'channel_std': standardize_channels,
     'batch_channel_std': standardize_channels_over_batch,
+    'stage_std': standardize_stage,
     'none': identity,
 }
 
@@ -64,7 +80,8 @@ NORMALIZATIONS: Dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 def get_normalization(
         name: Optional[str]) -> Callable[[torch.Tensor], torch.Tensor]:
     """The normalisation called ``name``: ``'batch_channel_std'`` (the
-    distiller's default), ``'channel_std'``, or ``'none'``/None."""
+    distiller's default), ``'channel_std'``, ``'stage_std'``, or
+    ``'none'``/None."""
     key = 'none' if name is None else name
     if key not in NORMALIZATIONS:
         raise ValueError(

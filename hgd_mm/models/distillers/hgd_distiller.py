@@ -18,6 +18,8 @@ from mmrazor.registry import MODELS, TASK_UTILS
 from ..connectors import get_normalization
 from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages,
                       probe_stages, select_stages, stage_sources)
+from ..hints import neck_input_slots
+from ..teacher_head import confidence_maps, dense_class_logits, dense_head_of
 from .batch_inputs import INPUTS, INPUTS_RECORDER, gt_boxes_of, recorded_batch
 from .nonfinite_guard import NonFiniteGuard
 from .preprocessor_probe import normalized_probe, warn_on_mismatch
@@ -77,8 +79,10 @@ class HGDDistiller(ConfigurableDistiller):
     stages, the attention term). Every mechanism stays available in config.
 
     Args:
-        stages: ``'neck'`` (default), ``'all'``, ``'backbone'`` or a list of
-            student stage names such as ``['backbone.1', 'neck.0']``.
+        stages: ``'neck'`` (default), ``'hierarchy'`` (the backbone stages
+            the neck reads and every neck level), ``'all'``, ``'backbone'``
+            or a list of student stage names such as ``['backbone.1',
+            'neck.0']``.
         pairs: explicit ``[(student_stage, teacher_stage), ...]`` by name;
             overrides stride pairing.
         on_unpaired: ``'error'`` (default) or ``'skip'`` for student stages
@@ -90,6 +94,9 @@ class HGDDistiller(ConfigurableDistiller):
             projection only where the channel counts differ
             (``project=True`` projects everywhere), with a bias only when
             ``normalization='none'``.
+        backbone_normalization: the consistency normalisation of backbone
+            stages; None (default): ``normalization``. ``'stage_std'``
+            keeps each channel's share of the teacher's variance.
         normalization: consistency normalisation of both sides,
             ``'batch_channel_std'`` (default; per channel over B x H x W, as
             PKD), ``'channel_std'`` (per image and channel over H x W) or
@@ -106,6 +113,16 @@ class HGDDistiller(ConfigurableDistiller):
             or ``'uncertainty'`` on request.
         schedule: total-weight schedule config (``DistillWeightSchedule``).
             Defaults to ``dict(loss_weight=15.0)``, constant.
+        hints: function-consistent hints (HGD v3), e.g.
+            ``dict(type='TeacherNeckHints')``: the student's backbone stages,
+            bridged, through the teacher's frozen neck, compared at every
+            teacher neck level (stage group ``'hint'``). Defaults to None
+            (off).
+        cross_head: cross-head mimicry (HGD v3), e.g.
+            ``dict(type='CrossHeadLoss')``: the student's aligned neck
+            levels through the teacher's dense head, compared with the
+            teacher head's own output (stage group ``'cross_head'``).
+            Needs every teacher neck level paired. Defaults to None (off).
         max_nonfinite: how many non-finite stage losses are skipped (each
             counted, the first with a warning) before training stops with an
             error. Defaults to 100.
@@ -122,10 +139,13 @@ class HGDDistiller(ConfigurableDistiller):
                  probe_size: Sequence[int] = (256, 256),
                  connector: Optional[dict] = None,
                  normalization: Optional[str] = 'batch_channel_std',
+                 backbone_normalization: Optional[str] = None,
                  loss: Optional[dict] = None,
                  micro: Optional[dict] = DEFAULT_MICRO,
                  macro: Optional[dict] = None,
                  schedule: Optional[dict] = None,
+                 hints: Optional[dict] = None,
+                 cross_head: Optional[dict] = None,
                  max_nonfinite: int = 100,
                  student_recorders: Optional[Dict[str, Dict]] = None,
                  teacher_recorders: Optional[Dict[str, Dict]] = None,
@@ -146,6 +166,9 @@ class HGDDistiller(ConfigurableDistiller):
         self.on_unpaired = on_unpaired
         self.probe_size = tuple(probe_size)
         self.normalize = get_normalization(normalization)
+        self.normalize_backbone = (
+            get_normalization(backbone_normalization)
+            if backbone_normalization is not None else self.normalize)
         # Per-channel standardisation cancels a connector bias (see
         # HGDConnector): leave it out unless the config asks for it.
         self.connector_cfg = component_cfg(
@@ -161,7 +184,15 @@ class HGDDistiller(ConfigurableDistiller):
         self.schedule = MODELS.build(
             component_cfg(schedule, 'DistillWeightSchedule',
                           defaults=dict(loss_weight=15.0)))
+        self.hints_cfg = hints
+        self.hints: Optional[nn.Module] = None
+        self.cross_head = (MODELS.build(cross_head)
+                           if cross_head is not None else None)
         self.nonfinite = NonFiniteGuard(max_nonfinite)
+        # The teacher, for its neck (hints) and head (confidence, cross
+        # head); in a tuple, so that it is not registered a second time.
+        self.teacher_model: Tuple[nn.Module, ...] = ()
+        self.student_model: Tuple[nn.Module, ...] = ()
         self.student_stages: Optional[List[Stage]] = None
         self.teacher_stages: Optional[List[Stage]] = None
         self.student_probe: Optional[torch.Tensor] = None
@@ -179,6 +210,7 @@ class HGDDistiller(ConfigurableDistiller):
         add_stage_recorders(self.student_recorders, self.student_stages)
         super().prepare_from_student(model)
         self.student_probe = normalized_probe(model)
+        self.student_model = (model, )
         if self.teacher_stages is not None:
             self.build_pairs()
 
@@ -188,6 +220,7 @@ class HGDDistiller(ConfigurableDistiller):
         add_stage_recorders(self.teacher_recorders, self.teacher_stages)
         super().prepare_from_teacher(model)
         self.teacher_probe = normalized_probe(model)
+        self.teacher_model = (model, )
         if self.student_stages is not None:
             self.build_pairs()
 
@@ -196,7 +229,7 @@ class HGDDistiller(ConfigurableDistiller):
         models are known: at algorithm build time, before the optimiser is
         built, a checkpoint is resumed or DDP wraps the model."""
         warn_on_mismatch(self.student_probe, self.teacher_probe)
-        selected = select_stages(self.student_stages, self.stage_selection)
+        selected = select_stages(self.student_stages, self.read_stages())
         self.pairs = pair_stages(selected, self.teacher_stages,
                                  self.explicit_pairs, self.on_unpaired)
         self.stage_connectors = nn.ModuleDict({
@@ -206,9 +239,66 @@ class HGDDistiller(ConfigurableDistiller):
                      teacher_channels=teacher.channels))
             for student, teacher in self.pairs
         })
+        teacher = self.teacher_model[0] if self.teacher_model else None
+        if self.hints_cfg is not None:
+            backbone = [t for t in self.teacher_stages
+                        if t.source == 'backbone']
+            self.hints = MODELS.build(dict(
+                self.hints_cfg,
+                student_stages=[s for s in self.student_stages
+                                if s.source == 'backbone'],
+                teacher_stages=backbone,
+                slots=neck_input_slots(teacher.neck, len(backbone))))
+        if self.cross_head is not None:
+            dense_head_of(teacher)  # a clear error now if there is none
+            self.head_pairs()  # likewise if a head level is unpaired
+        groups = [student.source for student, _ in self.pairs]
+        groups += [group for group, _ in self.extra_terms()]
         self.macro = MODELS.build(
-            dict(self.macro_cfg, num_stages=len(self.pairs),
-                 stage_groups=[student.source for student, _ in self.pairs]))
+            dict(self.macro_cfg, num_stages=len(groups), stage_groups=groups))
+
+    def read_stages(self) -> Union[str, Sequence[str]]:
+        """``stages='hierarchy'``: the backbone stages the student's neck
+        reads and every neck level (a stage the detector never reads, C2
+        under an FPN with ``start_level=1``, is not distilled); any other
+        selection as given."""
+        if self.stage_selection != 'hierarchy':
+            return self.stage_selection
+        backbone = [s for s in self.student_stages if s.source == 'backbone']
+        neck = getattr(self.student_model[0], 'neck', None)
+        slots = (neck_input_slots(neck, len(backbone))
+                 if neck is not None else range(len(backbone)))
+        return ([backbone[i].name for i in slots] +
+                [s.name for s in self.student_stages if s.source == 'neck'])
+
+    @property
+    def teacher_levels(self) -> List[Stage]:
+        return [t for t in self.teacher_stages if t.source == 'neck']
+
+    def extra_terms(self) -> List[Tuple[str, str]]:
+        """(group, log key) of the terms beyond the stage pairs: a hint and
+        a cross-head term per teacher neck level, when switched on."""
+        terms = []
+        for group, on in (('hint', self.hints is not None),
+                          ('cross_head', self.cross_head is not None)):
+            if on:
+                terms += [(group, f'{group}_{t.index}')
+                          for t in self.teacher_levels]
+        return terms
+
+    def head_pairs(self) -> List[int]:
+        """For each teacher neck level, in order, the index in
+        ``self.pairs`` of the student stage paired with it (the teacher's
+        head needs all its levels)."""
+        index = {t.name: i for i, (_, t) in enumerate(self.pairs)}
+        missing = [t.name for t in self.teacher_levels if t.name not in index]
+        if missing:
+            raise ValueError(
+                f'HGDDistiller(cross_head=...) runs the teacher head on the '
+                f'student\'s levels and needs every teacher neck level '
+                f'paired; {missing} are not. Distil the neck levels '
+                f"(stages='neck' or 'all').")
+        return [index[t.name] for t in self.teacher_levels]
 
     # --- one training step -------------------------------------------------
 
@@ -227,9 +317,28 @@ class HGDDistiller(ConfigurableDistiller):
                 features[f'{source}.{index}'] = feature
         return features
 
-    def recorded_stage_terms(self) -> List[StageTerms]:
+    def teacher_head_logits(
+            self, teacher: Dict[str, torch.Tensor]) -> List[torch.Tensor]:
+        """The teacher head's class logits on its own neck levels."""
+        head = dense_head_of(self.teacher_model[0])
+        with torch.no_grad(), torch.autocast(
+                device_type=teacher['neck.0'].device.type, enabled=False):
+            return dense_class_logits(
+                head, [teacher[t.name].float() for t in self.teacher_levels])
+
+    def recorded_stage_terms(
+        self,
+        teacher_logits: Optional[List[torch.Tensor]] = None
+    ) -> List[StageTerms]:
         """Every pair's :class:`StageTerms`, in ``self.pairs`` order, from
-        what the recorders hold (the features and inputs of the last step)."""
+        what the recorders hold (the features and inputs of the last step).
+
+        Args:
+            teacher_logits: the teacher head's class logits per neck level
+                (:meth:`teacher_head_logits`), for micro weights that
+                follow the teacher's confidence; computed here when needed
+                and not given.
+        """
         if not self.pairs:
             raise RuntimeError('HGDDistiller was not prepared: build it '
                                'through an MMRazor distillation algorithm '
@@ -241,24 +350,70 @@ class HGDDistiller(ConfigurableDistiller):
         input_size = tuple(batch_inputs.shape[-2:])
         student_features = self.recorded_stages(self.student_recorders)
         teacher_features = self.recorded_stages(self.teacher_recorders)
+        confidence: Dict[str, torch.Tensor] = {}
+        if self.micro is not None and self.micro.needs_confidence:
+            if teacher_logits is None:
+                teacher_logits = self.teacher_head_logits(teacher_features)
+            confidence = dict(zip([t.name for t in self.teacher_levels],
+                                  confidence_maps(teacher_logits)))
         return [
             stage_terms(student_features[s.name], teacher_features[t.name],
-                        self.stage_connectors[s.key], self.normalize,
+                        self.stage_connectors[s.key],
+                        self.normalize_backbone
+                        if s.source == 'backbone' else self.normalize,
                         self.imitation_loss, self.micro, gt_boxes,
-                        input_size) for s, t in self.pairs
+                        input_size, confidence.get(t.name))
+            for s, t in self.pairs
         ]
+
+    def extra_losses(self, terms: List[StageTerms],
+                     teacher_logits: Optional[List[torch.Tensor]]
+                     ) -> List[torch.Tensor]:
+        """The hint and cross-head terms of :meth:`extra_terms`, in order."""
+        losses: List[torch.Tensor] = []
+        if self.hints is not None:
+            losses += self.hints(
+                self.recorded_stages(self.student_recorders),
+                self.recorded_stages(self.teacher_recorders),
+                self.teacher_model[0].neck, self.normalize,
+                len(self.teacher_levels))
+        if self.cross_head is not None:
+            aligned = [terms[i].student_raw for i in self.head_pairs()]
+            with torch.autocast(device_type=aligned[0].device.type,
+                                enabled=False):
+                student_logits = dense_class_logits(
+                    dense_head_of(self.teacher_model[0]), aligned)
+            losses += self.cross_head(student_logits, teacher_logits)
+        return losses
+
+    def term_modules(self) -> List[nn.Module]:
+        """Per term, the trainable module that must stay in the graph when
+        the term is skipped (DDP): the pair's connector, the hint bridges,
+        the connector of the cross-head level's pair."""
+        modules = [self.stage_connectors[s.key] for s, _ in self.pairs]
+        if self.hints is not None:
+            modules += [self.hints] * len(self.teacher_levels)
+        if self.cross_head is not None:
+            modules += [modules[i] for i in self.head_pairs()]
+        return modules
 
     def compute_distill_losses(self) -> Dict[str, torch.Tensor]:
         losses = super().compute_distill_losses()  # extra configured losses
+        needs_head = self.cross_head is not None or (
+            self.micro is not None and self.micro.needs_confidence)
+        teacher_logits = (self.teacher_head_logits(
+            self.recorded_stages(self.teacher_recorders))
+                          if needs_head else None)
+        terms = self.recorded_stage_terms(teacher_logits)
+        keys = [student.key for student, _ in self.pairs]
+        keys += [key for _, key in self.extra_terms()]
         stage_losses, finite = self.nonfinite(
-            [terms.loss for terms in self.recorded_stage_terms()],
-            [student.name for student, _ in self.pairs],
-            [self.stage_connectors[student.key] for student, _ in self.pairs])
+            [t.loss for t in terms] + self.extra_losses(terms, teacher_logits),
+            keys, self.term_modules())
         weighted, lambdas = self.macro(stage_losses, finite)
         weight = self.schedule()
-        for (student, _), term, stage_lambda in zip(self.pairs, weighted,
-                                                     lambdas):
-            losses[f'loss_hgd_{student.key}'] = weight * term
-            losses[f'lambda_hgd_{student.key}'] = stage_lambda
+        for key, term, stage_lambda in zip(keys, weighted, lambdas):
+            losses[f'loss_hgd_{key}'] = weight * term
+            losses[f'lambda_hgd_{key}'] = stage_lambda
         losses['hgd_weight'] = torch.tensor(weight)
         return losses

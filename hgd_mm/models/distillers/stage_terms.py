@@ -41,7 +41,8 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
                 normalize: Callable[[torch.Tensor], torch.Tensor],
                 imitation_loss: nn.Module, micro: Optional[nn.Module],
                 gt_boxes: List[torch.Tensor],
-                input_size: Sequence[int]) -> StageTerms:
+                input_size: Sequence[int],
+                confidence: Optional[torch.Tensor] = None) -> StageTerms:
     """Align, normalise, weight and compare one stage pair.
 
     Runs in fp32 whatever the autocast context: the stage statistics and the
@@ -57,6 +58,9 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
         gt_boxes: per image (Ni, 4) xyxy boxes in input pixels (read by
             the micro weights only).
         input_size: (H, W) of the batch input.
+        confidence: the teacher head's confidence on the teacher stage's
+            grid (B, Ht, Wt), for the micro weights; None when not used or
+            the stage is no head level.
     """
     with torch.autocast(device_type=student.device.type, enabled=False):
         aligned = connector(student.float(), teacher.shape[-2:])
@@ -69,7 +73,7 @@ def stage_terms(student: torch.Tensor, teacher: torch.Tensor,
                 if micro.needs_saliency:
                     saliency = teacher_saliency(teacher_raw)
                 weights = micro(gt_boxes, input_size, teacher.shape[-2:],
-                                saliency)
+                                saliency, confidence)
         loss = imitation_loss(student_hat, teacher_hat, weights, aligned,
                               teacher_raw)
     return StageTerms(student_hat, teacher_hat, aligned, teacher_raw, weights,

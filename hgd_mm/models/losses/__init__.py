@@ -1,7 +1,8 @@
+from .cross_head_loss import CrossHeadLoss, bernoulli_hellinger
 from .hands_on_imitation_loss import (HandsOnImitationLoss, channel_attention,
                                       cosine_distance, spatial_attention)
 
 __all__ = [
-    'HandsOnImitationLoss', 'spatial_attention', 'channel_attention',
+    'CrossHeadLoss', 'bernoulli_hellinger', 'HandsOnImitationLoss', 'spatial_attention', 'channel_attention',
     'cosine_distance'
 ]

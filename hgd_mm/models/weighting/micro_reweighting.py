@@ -107,7 +107,8 @@ BACKGROUNDS = ('uniform', 'saliency')
 class MicroReweighting(nn.Module):
     """Per-position weights that keep the scale of a plain mean (HGD v2).
 
-    ``W = (1 - mix) / (H W) + mix * (fg_share * G + (1 - fg_share) * B)``
+    ``W = (1 - mix) / (H W) + mix * ((1 - teacher_share) * (fg_share * G +
+    (1 - fg_share) * B) + teacher_share * Q)``
 
     - ``G``: foreground cells (inside any ground-truth box mapped to the
       stage's grid; every box covers at least one cell), weighted by
@@ -118,6 +119,13 @@ class MicroReweighting(nn.Module):
     - ``B``: background cells, uniform (``background='uniform'``) or weighted
       by the raw teacher's saliency ``mean_c |T|`` (``'saliency'``: salient
       background, FGD's idea), normalised to sum to 1 per image.
+    - ``Q`` (HGD v3, ``teacher_share > 0``): where the teacher looks, its
+      own head's class confidence per position (the highest class
+      probability over anchors and classes, detached), normalised to sum to
+      1 per image: the teacher shows which positions matter to it, hard
+      negatives and missed objects included, which the boxes do not say.
+      Given by the distiller for the stages whose grid is one of the
+      teacher head's levels; other stages keep the box weights.
     - Every image's ``W`` sums to 1, as ``1 / (H W)`` does, so the weighted
       loss keeps the scale of the plain mean it replaces, and the uniform
       part ``(1 - mix)`` keeps every cell in the loss (no handful of cells
@@ -136,15 +144,19 @@ class MicroReweighting(nn.Module):
         size_power: exponent p of ``area ** -p`` inside the foreground.
             Defaults to 0.5.
         background: ``'uniform'`` (default) or ``'saliency'``.
+        teacher_share: share of ``mix`` that follows the teacher head's
+            confidence ``Q``. Defaults to 0 (off).
     """
 
     def __init__(self,
                  mix: float = 0.5,
                  fg_share: float = 0.5,
                  size_power: float = 0.5,
-                 background: str = 'uniform') -> None:
+                 background: str = 'uniform',
+                 teacher_share: float = 0.0) -> None:
         super().__init__()
-        for name, value in (('mix', mix), ('fg_share', fg_share)):
+        for name, value in (('mix', mix), ('fg_share', fg_share),
+                            ('teacher_share', teacher_share)):
             if not 0 <= value <= 1:
                 raise ValueError(f'MicroReweighting: {name}={value} must be '
                                  f'in [0, 1].')
@@ -158,16 +170,22 @@ class MicroReweighting(nn.Module):
         self.fg_share = fg_share
         self.size_power = size_power
         self.background = background
+        self.teacher_share = teacher_share
 
     @property
     def needs_saliency(self) -> bool:
         return self.background == 'saliency'
 
+    @property
+    def needs_confidence(self) -> bool:
+        return self.teacher_share > 0
+
     def forward(self,
                 gt_boxes: List[torch.Tensor],
                 input_size: Sequence[int],
                 feature_size: Sequence[int],
-                saliency: Optional[torch.Tensor] = None) -> torch.Tensor:
+                saliency: Optional[torch.Tensor] = None,
+                confidence: Optional[torch.Tensor] = None) -> torch.Tensor:
         """
         Args:
             gt_boxes: per image (Ni, 4) xyxy boxes in input-image pixels.
@@ -175,6 +193,9 @@ class MicroReweighting(nn.Module):
             feature_size: (H, W) of the stage's grid.
             saliency: (B, H, W) raw teacher saliency (:func:`teacher_saliency`),
                 needed with ``background='saliency'`` only.
+            confidence: (B, H, W) the teacher head's confidence on this
+                grid (``Q``), or None where the stage is not a head level
+                (then ``teacher_share`` does not apply to it).
 
         Returns:
             (B, H, W) fp32 weights summing to 1 per image, detached.
@@ -208,4 +229,8 @@ class MicroReweighting(nn.Module):
         guided = torch.where(has_fg | has_bg,
                              fg_share * fg_part + (1 - fg_share) * bg_part,
                              torch.full_like(fg_part, 1.0 / cells))
+        if self.needs_confidence and confidence is not None:
+            looked_at = normalize_per_image(confidence.detach().float())
+            guided = ((1 - self.teacher_share) * guided +
+                      self.teacher_share * looked_at)
         return (1 - self.mix) / cells + self.mix * guided

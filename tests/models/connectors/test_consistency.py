@@ -74,3 +74,18 @@ def test_channel_standardisation_of_one_1x1_image():
     feature = torch.randn(1, 4, 1, 1)
     torch.testing.assert_close(standardize_channels(feature),
                                torch.zeros(1, 4, 1, 1))
+
+
+def test_stage_standardisation_keeps_each_channel_share_of_the_variance():
+    feature = torch.randn(2, 3, 5, 5) * torch.tensor([10.0, 1.0, 0.01])[
+        None, :, None, None] + 4
+    out = get_normalization('stage_std')(feature)
+    # reference: centre each channel over B x H x W, one scale per stage
+    centred = feature - feature.mean(dim=(0, 2, 3), keepdim=True)
+    scale = torch.sqrt((centred**2).mean() + 1e-5)
+    torch.testing.assert_close(out, centred / scale)
+    shares = out.pow(2).mean(dim=(0, 2, 3))
+    # unit variance over the whole stage, not per channel
+    torch.testing.assert_close(shares.mean(), torch.tensor(1.0), rtol=1e-4,
+                               atol=0)
+    assert shares[2] < 1e-5 * shares[0]  # a near-silent channel stays so

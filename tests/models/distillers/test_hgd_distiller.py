@@ -88,16 +88,9 @@ def test_zero_loss_when_the_aligned_student_equals_the_teacher():
     algorithm = build(hgd_algorithm(model, copy.deepcopy(model),
                                     distiller=dict(stages='all')))
     algorithm.student.load_state_dict(algorithm.teacher.state_dict())
-    projected = 0
-    for connector in algorithm.distiller.stage_connectors.values():
-        if isinstance(connector.projection, torch.nn.Identity):
-            continue  # equal channels: compared as they are
-        projected += 1
-        channels = connector.projection.weight.shape[0]
-        with torch.no_grad():
-            connector.projection.weight.copy_(
-                torch.eye(channels)[:, :, None, None])
-    assert projected == 0  # teacher-shaped student: no projection at all
+    # Teacher-shaped student: no projection at all (compared as they are).
+    assert all(isinstance(c.projection, torch.nn.Identity)
+               for c in algorithm.distiller.stage_connectors.values())
     algorithm.eval()  # same BN behaviour on both sides
     inputs, samples = demo_batch(algorithm)
     with algorithm.distiller.student_recorders, \
@@ -369,3 +362,70 @@ def test_a_non_finite_stage_does_not_drag_its_gap_weight_down():
     torch.testing.assert_close(distiller.macro.balanced_means(), means)
     torch.testing.assert_close(losses['distill.lambda_hgd_neck_2'],
                                first['distill.lambda_hgd_neck_2'])
+
+
+@pytest.mark.parametrize('student,teacher', [
+    (tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16)),
+    (tiny_faster_rcnn(18, 8, 16), tiny_faster_rcnn(50, 16, 16)),
+], ids=['retinanet', 'faster_rcnn'])
+def test_v3_terms_train_the_student_through_the_frozen_teacher(
+        student, teacher):
+    algorithm = build(hgd_algorithm(
+        student, teacher, distiller=dict(
+            hints=dict(type='TeacherNeckHints'),
+            cross_head=dict(type='CrossHeadLoss'),
+            micro=dict(teacher_share=0.5))))
+    distiller = algorithm.distiller
+    levels = len(distiller.teacher_levels)
+    assert distiller.macro.stage_groups == (['neck'] * levels +
+                                            ['hint'] * levels +
+                                            ['cross_head'] * levels)
+    teacher_before = snapshot(algorithm.teacher)
+    losses = optimizer_steps(algorithm, steps=2)
+    for group in ('hint', 'cross_head'):
+        for level in range(levels):
+            value = losses[f'distill.loss_hgd_{group}_{level}']
+            assert torch.isfinite(value) and value.item() > 0
+    # The neck group weighs as it would alone: each group normalised apart.
+    neck = sum(losses[f'distill.lambda_hgd_neck_{i}'] for i in range(levels))
+    assert neck.item() == pytest.approx(1.0, rel=0.2)
+    for key, value in snapshot(algorithm.teacher).items():
+        assert torch.equal(value, teacher_before[key]), key
+    assert all(p.grad is not None
+               for p in distiller.hints.parameters())
+    assert all(p.grad is None for p in algorithm.teacher.parameters())
+
+
+def test_cross_head_needs_every_teacher_level_paired():
+    with pytest.raises(ValueError, match='every teacher neck level'):
+        build(hgd_algorithm(
+            tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16),
+            distiller=dict(stages=['neck.0', 'neck.1'],
+                           cross_head=dict(type='CrossHeadLoss'))))
+
+
+def test_hierarchy_distils_what_the_detector_reads_with_its_own_norm():
+    algorithm = build(hgd_algorithm(
+        tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
+        distiller=dict(stages='hierarchy', backbone_normalization='stage_std',
+                       micro=None, macro=dict(mode='fixed'))))
+    distiller = algorithm.distiller
+    # FPN start_level=1: C2 (backbone.0) is never read, so not distilled.
+    assert [s.name for s, _ in distiller.pairs] == [
+        'backbone.1', 'backbone.2', 'backbone.3', 'neck.0', 'neck.1',
+        'neck.2', 'neck.3', 'neck.4']
+    inputs, samples = demo_batch(algorithm)
+    losses = algorithm(inputs, samples, mode='loss')
+    student = distiller.recorded_stages(distiller.student_recorders)
+    teacher = distiller.recorded_stages(distiller.teacher_recorders)
+    from hgd_mm.models.connectors import get_normalization
+    for s, t in distiller.pairs:
+        norm = get_normalization('stage_std' if s.source == 'backbone'
+                                 else 'batch_channel_std')
+        aligned = distiller.stage_connectors[s.key](student[s.name].detach(),
+                                                    teacher[t.name].shape[-2:])
+        expected = (norm(aligned) - norm(teacher[t.name])).pow(2).mean()
+        k = 3 if s.source == 'backbone' else 5  # 1/K_g within each group
+        torch.testing.assert_close(
+            losses[f'distill.loss_hgd_{s.key}'].detach(), 15.0 / k * expected,
+            atol=1e-5, rtol=1e-4)

@@ -167,3 +167,25 @@ def test_many_boxes_are_handled_in_chunks():
                                  saliency.double(), 0.5, 0.5, 0.5)
     torch.testing.assert_close(weights.double(), expected, rtol=1e-5,
                                atol=1e-7)
+
+
+def test_teacher_share_follows_the_teacher_confidence():
+    torch.manual_seed(0)
+    boxes = [torch.tensor([[0.0, 0.0, 32.0, 32.0]]), torch.zeros(0, 4)]
+    confidence = torch.rand(2, 8, 8)
+    plain = MicroReweighting(mix=0.5)(boxes, (64, 64), (8, 8))
+    micro = MicroReweighting(mix=0.5, teacher_share=0.4)
+    assert micro.needs_confidence and not MicroReweighting().needs_confidence
+    weights = micro(boxes, (64, 64), (8, 8), confidence=confidence)
+    # reference: the box part and the confidence, each summing to 1 per
+    # image, mixed 0.6 / 0.4 inside the guided half
+    guided_boxes = (plain - 0.5 / 64) / 0.5
+    looked_at = torch.stack([c / c.sum() for c in confidence])
+    expected = 0.5 / 64 + 0.5 * (0.6 * guided_boxes + 0.4 * looked_at)
+    torch.testing.assert_close(weights, expected)
+    torch.testing.assert_close(weights.sum(dim=(1, 2)), torch.ones(2))
+    # a stage that is no head level keeps the box weights
+    torch.testing.assert_close(micro(boxes, (64, 64), (8, 8)), plain)
+    only_teacher = MicroReweighting(mix=1.0, teacher_share=1.0)(
+        boxes, (64, 64), (8, 8), confidence=confidence)
+    torch.testing.assert_close(only_teacher, looked_at)

@@ -7,7 +7,7 @@
 #   student_narrow: the heterogeneous pair's student: quarter-width backbone,
 #                   16-channel FPN, 1 head conv (connectors matter here)
 # Every backbone starts from weights pre-trained on the mini data, as COCO
-# detectors start from ImageNet (hgd_mm/mini/pretrain.py; made by
+# detectors start from ImageNet (dev/hgd_mm_dev/mini/pretrain.py; made by
 # `python tools/misc/pretrain_mini_backbone.py CONFIG`, or by `make demo` and
 # the benchmarks, under HGD_MINI_PRETRAINED, default work_dirs/mini_pretrained/).
 # Anchors start at 16 px (octave_base_scale=2) for the mini set's small objects.

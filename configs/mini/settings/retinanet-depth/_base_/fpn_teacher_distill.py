@@ -4,7 +4,7 @@
 # the MMRazor peers (configs/mini/_base_/peer_distillers_mini.py); the HGD
 # config replaces the distiller with its one line. The teacher is read from its
 # own cached checkpoint, under the work root work_dirs/settings/retinanet-depth
-# (hgd_mm.mini.paths.SETTINGS).
+# (hgd_mm_dev.mini.paths.SETTINGS).
 _base_ = ['../retinanet_r18-w32_fpn64_mini.py']
 mini_teacher_ckpt = 'work_dirs/settings/retinanet-depth/teacher/teacher.pth'
 model = dict(

@@ -14,7 +14,7 @@ import os.path as osp
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..mini import runs as mini_runs
 from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
@@ -25,7 +25,9 @@ from .provenance import (arm_key, check_poolable, run_precision,
                          run_provenance)
 from .statistics import describe, welch_interval
 
-__all__ = ['Arm', 'Setting', 'prepare', 'run_arms', 'summarize']
+__all__ = [
+    'Arm', 'Setting', 'prepare', 'run_arms', 'summarize', 'write_report'
+]
 
 #: Distillation runs evaluate the student only (the teacher is scored once),
 #: which halves the evaluation time of a run.
@@ -62,6 +64,7 @@ class Setting:
     teacher_split_metrics: Dict[str, float]
     base_options: Dict[str, object]
     quick: bool
+    name: str = 'retinanet-quarter-width'
 
 
 def prepare(split: str,
@@ -69,7 +72,9 @@ def prepare(split: str,
             data_root: Optional[str],
             teacher_work_dir: Optional[str],
             cfg_options: Sequence[str] = (),
-            jobs: int = 1) -> Setting:
+            name: str = 'retinanet-quarter-width',
+            teacher_cfg: str = TEACHER_CFG,
+            student_cfgs: Sequence[str] = (STUDENT_CFG, )) -> Setting:
     """Make (or reuse) the data, the pre-trained backbones and the teacher,
     and score the teacher on ``split``.
 
@@ -80,7 +85,10 @@ def prepare(split: str,
         teacher_work_dir: where the teacher is cached; None: the demo's
             (``work_dirs/demo``, ``work_dirs/demo_quick`` when quick).
         cfg_options: ``KEY=VALUE`` applied to every student run.
-        jobs: runs side by side (then one torch thread each).
+        name: the setting's name.
+        teacher_cfg: its teacher's config (the main pair's by default).
+        student_cfgs: its students' plain configs (their backbones are
+            pre-trained with the teacher's).
     """
     if split not in ('val', 'tune'):
         raise ValueError(f"split={split!r}: use 'val' or 'tune'")
@@ -91,25 +99,26 @@ def prepare(split: str,
     mini_runs.ensure_mini_data(data_root,
                                **(mini_runs.QUICK_DATA if quick else {}))
     pretrained = mini_runs.ensure_pretrained_backbones(
-        [TEACHER_CFG, STUDENT_CFG],
+        [teacher_cfg, *student_cfgs],
         QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT, quick=quick)
     quick_options = dict(mini_runs.QUICK_OPTIONS if quick else {})
     teacher = mini_runs.teacher_run(teacher_work_dir, data_root,
                                     dict(quick_options,
                                          **{'randomness.seed': 0}),
-                                    pretrained)
+                                    pretrained, teacher_cfg)
     if split == 'val':
         teacher_metrics = {k: teacher[k] for k in mini_runs.METRICS}
     else:
         teacher_metrics = mini_runs.evaluate(
-            TEACHER_CFG, teacher['checkpoint'],
+            teacher_cfg, teacher['checkpoint'],
             osp.join(teacher_work_dir, 'teacher', f'test_{split}'),
             data_root, env={'HGD_MINI_EVAL_SPLIT': split},
             options={k: v for k, v in quick_options.items()
                      if k.startswith('model.')})
     base = dict(quick_options)
     base.update(option.split('=', 1) for option in cfg_options)
-    return Setting(data_root, split, teacher, teacher_metrics, base, quick)
+    return Setting(data_root, split, teacher, teacher_metrics, base, quick,
+                   name)
 
 
 def options_of(arm: Arm, setting: Setting, seed: int) -> Dict[str, object]:
@@ -155,7 +164,8 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         setting: what :func:`prepare` returned.
         work_dir: holds one work dir per run and ``runs.json``.
         jobs: runs side by side, one torch thread each.
-        report_only: train nothing, return what is done.
+        report_only: train nothing, return the stored runs (made by
+            whatever code; their provenance says which).
     """
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
@@ -163,18 +173,23 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     key = setting.teacher['key']
 
     # What each arm trains now and in which precision: a stored run made by
-    # other code or in another precision is not this arm's run.
-    current = {arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
-                          run_precision(arm.config))
-               for arm, _ in plan}
+    # other code or in another precision is not this arm's run, and is
+    # trained again. A report (report_only) takes the stored runs as they
+    # are; summarize() refuses to pool runs of one method that differ.
+    # (Keys are made here, before any run starts: making one changes
+    # os.environ for a moment, see provenance.placeholder_paths.)
+    current = {} if report_only else {
+        arm.name: (arm_key(arm.config, options_of(arm, setting, 0)),
+                   run_precision(arm.config))
+        for arm, _ in plan}
 
     def done(arm: Arm, seed: int) -> Optional[dict]:
         for run in stored:
             if ((run['method'], run['seed'], run.get('split'),
                  run.get('teacher_key')) == (arm.name, seed, setting.split,
                                              key) and
-                    (run.get('arm_key'), run.get('precision'))
-                    == current[arm.name]):
+                    (report_only or (run.get('arm_key'), run.get('precision'))
+                     == current[arm.name])):
                 return run
         return None
 
@@ -201,7 +216,8 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         print(f'[study {index}/{len(plan)}] {label} ({setting.split})',
               flush=True)
         options = options_of(arm, setting, seed)
-        provenance = run_provenance(REPO, arm.setting, arm.config, options)
+        provenance = run_provenance(REPO, arm.setting, options,
+                                    *current[arm.name])
         result = mini_runs.train(
             arm.config,
             osp.join(work_dir, f'{arm.name}_{setting.split}_seed{seed}'),
@@ -257,3 +273,23 @@ def summarize(runs: List[dict],
         for a, b in comparisons if a in scores and b in scores
     ]
     return dict(methods=per_method, differences=differences)
+
+
+def write_report(report: dict, out_dir: str, name: str,
+                 markdown: Callable[[dict], str]) -> None:
+    """Write ``NAME.json`` and its table ``NAME.md`` to ``out_dir`` and print
+    the table.
+
+    Args:
+        report: the study's report.
+        out_dir: made if missing.
+        name: the files' name (``accuracy``, ``tuning``).
+        markdown: renders the report as the table.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    with open(osp.join(out_dir, f'{name}.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+    table = markdown(report)
+    with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
+        f.write(table)
+    print(table)

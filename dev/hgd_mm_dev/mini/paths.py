@@ -1,8 +1,9 @@
 """Where the mini setting lives in the repository checkout.
 
-hgd_mm is installed editable from its repository (``pip install -e .``), whose
-``configs/mini``, ``tools/train.py``, ``data/`` and ``work_dirs/`` the runs
-use; this module is the one place that knows the layout.
+``hgd_mm_dev`` lives in the repository (``dev/hgd_mm_dev``, installed
+editable by ``tools/setup_env.sh``), whose ``configs/mini``,
+``tools/train.py``, ``data/`` and ``work_dirs/`` the runs use; this module is
+the one place that knows the layout. The plugin, ``hgd_mm``, knows none of it.
 """
 import os.path as osp
 
@@ -14,9 +15,16 @@ __all__ = [
     'SETTINGS_CONFIGS', 'SETTINGS_WORK_ROOT', 'SETTINGS'
 ]
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# dev/hgd_mm_dev/mini/paths.py -> the checkout
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 MINI_CONFIGS = osp.join(REPO, 'configs', 'mini')
 TEACHER_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18_fpn64_mini.py')
+if not osp.isfile(TEACHER_CFG):  # e.g. a non-editable install
+    raise ImportError(
+        f'hgd_mm_dev runs from the repository checkout, but {TEACHER_CFG} '
+        f'does not exist: install it editable (`pip install '
+        f'--no-build-isolation --no-deps -e dev/`) or put dev/ on '
+        f'PYTHONPATH.')
 # The main pair: the student's FPN is as wide as the teacher's.
 STUDENT_CFG = osp.join(MINI_CONFIGS, 'retinanet_r18-w16_fpn64_mini.py')
 HGD_CFG = osp.join(MINI_CONFIGS, 'hgd_retina_r18_retina_r18-w16_mini.py')

@@ -1,9 +1,9 @@
 """``make demo`` (``tools/demo.py``): HGD from nothing on 2 CPU cores, on
 data the project makes; one seed of the accuracy benchmark's setting.
 
-1. makes the mini dataset (:mod:`hgd_mm.mini`) in data/mini_coco;
+1. makes the mini dataset (:mod:`hgd_mm_dev.mini`) in data/mini_coco;
 2. pre-trains the teacher's and the student's backbones on it
-   (:mod:`hgd_mm.mini.pretrain`), or reuses them;
+   (:mod:`hgd_mm_dev.mini.pretrain`), or reuses them;
 3. trains the teacher (configs/mini/retinanet_r18_fpn64_mini.py), or reuses
    its cached checkpoint when nothing it depends on changed;
 4. trains the plain student and the HGD student on the same schedule, side

@@ -4,7 +4,7 @@ chosen on the ``tune`` split, never on ``val``.
 Each candidate is an arm (a config plus ``--cfg-options``) trained at the
 given seeds from the same backbones and teacher as the accuracy benchmark,
 and scored on the tuning split (its own random stream of images, see
-:class:`hgd_mm.mini.MiniDatasetParams`). By default the study is the weight
+:class:`hgd_mm_dev.mini.MiniDatasetParams`). By default the study is the weight
 sweep of every method (:mod:`.weight_sweep`: each method's total weight at
 the same multipliers, the same seeds); HGD v2's mechanism candidates
 (:data:`CANDIDATES`) can be run by name. Writes ``<out-name>.json``
@@ -13,8 +13,6 @@ plain student, 95 % Welch intervals, and ``sweep``: the best multiplier per
 method) and ``<out-name>.md``.
 """
 import argparse
-import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -78,9 +76,29 @@ CANDIDATES: Dict[str, study.Arm] = {
 }
 
 
+#: HGD v3's candidates, each one mechanism on top of HGD as shipped (the
+#: reference is the sweep's ``hgd@x1``): the hierarchy with group-normalised
+#: stage weights (and its backbone stages compared by their channels'
+#: variance shares), function-consistent hints through the teacher's neck,
+#: cross-head mimicry, micro weights following the teacher's confidence.
+V3_CANDIDATES: Dict[str, study.Arm] = {
+    arm.name: arm
+    for arm in (
+        study.Arm('v3:hierarchy', HGD_CFG, {HGD + 'stages': 'hierarchy'}),
+        study.Arm('v3:hierarchy+stage-std', HGD_CFG, {
+            HGD + 'stages': 'hierarchy',
+            HGD + 'backbone_normalization': 'stage_std'}),
+        study.Arm('v3:hints', HGD_CFG,
+                  {HGD + 'hints.type': 'TeacherNeckHints'}),
+        study.Arm('v3:cross-head', HGD_CFG,
+                  {HGD + 'cross_head.type': 'CrossHeadLoss'}),
+        study.Arm('v3:teacher-confidence', HGD_CFG,
+                  {HGD + 'micro.teacher_share': 0.5}),
+    )
+}
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
 SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
-ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP}
+ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -96,7 +114,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         choices=list(ARMS), metavar='ARM',
         help='arms to run (default: the plain student and the weight sweep '
         f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}; '
-        f'also HGD v2\'s candidates: {", ".join(CANDIDATES)})')
+        f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
+        f'{", ".join(V3_CANDIDATES)})')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--out-dir', default=RESULTS)
     parser.add_argument('--out-name', default='tuning',
@@ -132,7 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare('tune', args.quick, args.data_root,
-                            args.teacher_work_dir, (), args.jobs)
+                            args.teacher_work_dir)
     plan = [(ARMS[c], s) for s in args.seeds for c in args.candidates]
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
@@ -140,6 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     comparisons = [(c, 'baseline') for c in names]
     comparisons += [(c, 'neck') for c in names
                     if c in CANDIDATES and c != 'neck']
+    comparisons += [(c, 'hgd@x1') for c in names if c in V3_CANDIDATES]
     summary = study.summarize(runs, comparisons)
     report = dict(
         setting=dict(
@@ -153,11 +173,5 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         runs=runs,
         summary=summary,
         sweep=sweep_summary(summary['methods']))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, f'{args.out_name}.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = report_markdown(report)
-    with open(osp.join(args.out_dir, f'{args.out_name}.md'), 'w') as f:
-        f.write(table)
-    print(table)
+    study.write_report(report, args.out_dir, args.out_name, report_markdown)
     return report

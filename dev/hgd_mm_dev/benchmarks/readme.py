@@ -22,36 +22,17 @@ README = osp.join(REPO, 'README.md')
 HEADING = re.compile(r'(#{1,6}) ')
 
 
-def load(path: str) -> dict:
-    with open(path) as f:
-        return json.load(f)
-
-
-def accuracy_table(path: str, parent_level: int) -> str:
-    return accuracy_report.markdown(load(path))
-
-
-def tuning_table(path: str, parent_level: int) -> str:
-    return tuning.report_markdown(load(path))
-
-
-def speed_table(path: str, parent_level: int) -> str:
-    return speed_report.format_markdown(load(path),
-                                        parent_level=parent_level)
-
-
-def demo_section(path: str, parent_level: int) -> str:
-    return demo_table.markdown(load(path))
-
-
-#: Section name -> renderer(JSON path, level of the enclosing heading).
-SECTIONS: Dict[str, Callable[[str, int], str]] = {
-    'accuracy': accuracy_table,
-    'tuning': tuning_table,
-    'tuning_hgd_v2': tuning_table,
-    'speed': speed_table,
-    'demo': demo_section,
+#: Section name -> renderer of its JSON report.
+SECTIONS: Dict[str, Callable[..., str]] = {
+    'accuracy': accuracy_report.markdown,
+    'tuning': tuning.report_markdown,
+    'tuning_hgd_v2': tuning.report_markdown,
+    'speed': speed_report.format_markdown,
+    'demo': demo_table.markdown,
 }
+#: Sections with headings of their own: rendered one level below the
+#: README heading they sit under (``parent_level``).
+WITH_HEADINGS = ('speed',)
 
 
 def section(name: str, parent_level: int,
@@ -67,7 +48,11 @@ def section(name: str, parent_level: int,
     if not osp.exists(path):
         return (f'Not measured yet: run the command above to write '
                 f'`docs/results/{name}.json`.\n')
-    return SECTIONS[name](path, parent_level)
+    with open(path) as f:
+        report = json.load(f)
+    if name in WITH_HEADINGS:
+        return SECTIONS[name](report, parent_level=parent_level)
+    return SECTIONS[name](report)
 
 
 def enclosing_level(text: str, position: int) -> int:

@@ -1,23 +1,23 @@
 """One method of the speed benchmark, in a process of its own.
 
-``python -m hgd_mm.benchmarks.speed_worker METHOD --warmup W [--threads N]``
-builds METHOD's model once, runs W warm-up steps, says it is ready and then
-serves the parent (``hgd_mm.benchmarks.speed``) one command per stdin line,
-answering each with one marked JSON line on stdout:
+``python -m hgd_mm_dev.benchmarks.speed_worker METHOD --warmup W
+[--threads N]`` builds METHOD's model once, runs W warm-up steps, says it
+is ready and then serves the parent (``hgd_mm_dev.benchmarks.speed``) one
+command per stdin line, answering each with one marked JSON line on stdout:
 
 - ``time B N``: B untimed steps (to bring caches back after the other
   methods ran), then N timed ones; answers their seconds.
   and the minor page faults they took.
 - ``summary``: memory, parameters and the last loss.
 - ``profile N``: N steps under ``torch.profiler``, by part
-  (:mod:`hgd_mm.benchmarks.step_profile`).
+  (:mod:`hgd_mm_dev.benchmarks.step_profile`).
 - ``finish``: exits.
 
 Like ``tools/train.py``, the worker first makes malloc keep freed memory
 (:func:`hgd_mm.engine.allocator.keep_freed_memory`).
 
-``python -m hgd_mm.benchmarks.speed_worker micro_weights --repeats R`` times
-``MicroReweighting`` alone and exits.
+``python -m hgd_mm_dev.benchmarks.speed_worker micro_weights --repeats R``
+times ``MicroReweighting`` alone and exits.
 
 What is timed per method:
     student_only     plain student config: ``model.train_step`` (data

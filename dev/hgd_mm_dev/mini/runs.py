@@ -4,7 +4,7 @@ benchmarks.
 Each training run goes through ``tools/train.py`` in a subprocess (exactly
 what a user runs), with its mmengine progress lines passed through; metrics
 and timings are read back from the run's own mmengine logs. The backbones
-are pre-trained once (:mod:`hgd_mm.mini.pretrain`) and the teacher trained
+are pre-trained once (:mod:`hgd_mm_dev.mini.pretrain`) and the teacher trained
 once, each cached under a key of everything it depends on.
 """
 import glob
@@ -21,7 +21,7 @@ import time
 from dataclasses import fields
 from typing import Any, Dict, Iterable, List, Optional
 
-from ..training_logs import read_scalars
+from hgd_mm.training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
 from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
@@ -205,11 +205,36 @@ def ensure_pretrained_backbones(configs: Iterable[str], root: str,
     return pretrain_configs(list(configs), MiniDatasetParams(), settings)
 
 
+def teacher_key(teacher_cfg: str, data_root: str, options: dict,
+                pretrained: Optional[Dict[str, dict]]) -> str:
+    """What a cached teacher depends on: its config, the data, the options
+    and the pre-trained backbones.
+
+    The main pair's teacher keeps the key it has always had (its config
+    files' contents), so that the runs recorded under it stay its runs;
+    another setting's teacher is keyed by its resolved config.
+    """
+    if teacher_cfg == TEACHER_CFG:
+        config = file_digest([
+            TEACHER_CFG,
+            osp.join(MINI_CONFIGS, '_base_', 'models', 'mini_retinanets.py'),
+            osp.join(MINI_CONFIGS, '_base_', 'schedule_mini.py'),
+            osp.join(data_root, 'meta.json')
+        ])
+    else:
+        from ..benchmarks.provenance import arm_key
+        config = arm_key(teacher_cfg, {}) + file_digest(
+            [osp.join(data_root, 'meta.json')])
+    return config + json.dumps(options, sort_keys=True) + ''.join(
+        sorted(r['key'] for r in (pretrained or {}).values()))
+
+
 def teacher_run(work_root: str,
                 data_root: str,
                 options: dict,
-                pretrained: Optional[Dict[str, dict]] = None) -> dict:
-    """Train the mini teacher into ``work_root/teacher``, or reuse it when the
+                pretrained: Optional[Dict[str, dict]] = None,
+                teacher_cfg: str = TEACHER_CFG) -> dict:
+    """Train a mini teacher into ``work_root/teacher``, or reuse it when the
     teacher config, the data and the options are unchanged.
 
     Args:
@@ -219,16 +244,11 @@ def teacher_run(work_root: str,
         pretrained: the pre-trained backbones' records
             (:func:`ensure_pretrained_backbones`); their keys are part of
             the teacher's.
+        teacher_cfg: the teacher's config; the main pair's by default.
     """
     work_dir = osp.join(work_root, 'teacher')
     cache = osp.join(work_dir, 'teacher.json')
-    key = file_digest([
-        TEACHER_CFG,
-        osp.join(MINI_CONFIGS, '_base_', 'models', 'mini_retinanets.py'),
-        osp.join(MINI_CONFIGS, '_base_', 'schedule_mini.py'),
-        osp.join(data_root, 'meta.json')
-    ]) + json.dumps(options, sort_keys=True) + ''.join(
-        sorted(r['key'] for r in (pretrained or {}).values()))
+    key = teacher_key(teacher_cfg, data_root, options, pretrained)
     if osp.exists(cache):
         with open(cache) as f:
             cached = json.load(f)
@@ -236,7 +256,7 @@ def teacher_run(work_root: str,
             print(f'[teacher] reusing {cached["checkpoint"]}', flush=True)
             return cached
     print('[teacher] training (cached for the next run)', flush=True)
-    run = train(TEACHER_CFG, work_dir, options, label='teacher',
+    run = train(teacher_cfg, work_dir, options, label='teacher',
                 data_root=data_root)
     checkpoint = osp.join(work_dir, 'teacher.pth')
     shutil.copyfile(run['checkpoint'], checkpoint)

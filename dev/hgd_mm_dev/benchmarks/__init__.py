@@ -8,5 +8,5 @@ markdown from their JSON: ``demo_table``, ``accuracy_report``,
 ``speed_report``; the speed benchmark's worker processes are
 ``speed_worker`` and its per-part profile of a step ``step_profile``. The
 runs themselves (data, training, teacher cache) are
-:mod:`hgd_mm.mini`.
+:mod:`hgd_mm_dev.mini`.
 """

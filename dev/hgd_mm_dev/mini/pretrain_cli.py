@@ -1,5 +1,5 @@
 """``tools/misc/pretrain_mini_backbone.py``: pre-train the backbones of mini
-detector configs (:mod:`hgd_mm.mini.pretrain`) into the files their
+detector configs (:mod:`hgd_mm_dev.mini.pretrain`) into the files their
 ``init_cfg`` names."""
 import argparse
 from dataclasses import fields

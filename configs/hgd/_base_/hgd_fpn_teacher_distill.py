@@ -1,10 +1,21 @@
-# The HGD options of every config in configs/hgd (one place, so that the
-# detector pairs are compared with the same distiller). Each value is
-# HGDDistiller's default (HGD v2) except the w(t) warm-up; the ablations in
-# ../ablations/ switch one mechanism each. The defaults were chosen on the
-# embedded mini setting's tuning split (see the top-level README); they were
-# not tuned on COCO or VOC: no such run was made by this project (see
-# ../README.md).
+# The HGD algorithm every config in configs/hgd shares: MMRazor's
+# FpnTeacherDistill (the teacher runs backbone + neck only) with HGDDistiller,
+# and hgd_mm in custom_imports. A config lists this file beside its own
+# detector family's mmdet config (data, schedule, runtime: the student's
+# recipe) and adds its pair:
+#     model = dict(_base_.hgd_algorithm, architecture=..., teacher=...,
+#                  teacher_ckpt=...)
+#     val_cfg = _base_.hgd_val_cfg
+# (variables, since mmengine refuses a key, here `model` and `val_cfg`, that
+# two bases both set).
+custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
+
+# The HGD options, one place, so that the detector pairs are compared with
+# the same distiller. Each value is HGDDistiller's default (HGD v2) except
+# the w(t) warm-up; the ablations in ../ablations/ switch one mechanism each.
+# The defaults were chosen on the embedded mini setting's tuning split (see
+# the top-level README); they were not tuned on COCO or VOC: no such run was
+# made by this project (see ../README.md).
 hgd_distiller = dict(
     type='HGDDistiller',
     # the neck (FPN) levels, paired by stride; backbone stages measured worse
@@ -32,3 +43,15 @@ hgd_distiller = dict(
     # HGDDistiller), linear warm-up over the same 500 iterations as the
     # learning rate, then constant
     schedule=dict(loss_weight=15.0, warmup_iters=500, decay='constant'))
+
+# _delete_: replaces the family config's detector (and validation loop).
+hgd_algorithm = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='FpnTeacherDistill',
+    distiller=hgd_distiller)
+# Validation evaluates the student and the teacher.
+hgd_val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+
+# As in MMRazor's detection distillation configs.
+find_unused_parameters = True

@@ -35,7 +35,13 @@ PATH_VARIABLES = ('HGD_MINI_DATA', 'HGD_MINI_PRETRAINED')
 def placeholder_paths() -> Iterator[None]:
     """Path variables set to placeholders, so that keys do not depend on
     where a run's data and backbones live (their content is in the
-    teacher key of the setting)."""
+    teacher key of the setting).
+
+    It changes ``os.environ`` for the time of a config parse: call it (and
+    :func:`arm_key`, :func:`run_precision`) before starting threads that
+    launch runs, never beside them (a run started meanwhile would inherit
+    the placeholders).
+    """
     previous = {name: os.environ.get(name) for name in PATH_VARIABLES}
     try:
         for name in PATH_VARIABLES:
@@ -142,20 +148,20 @@ def run_precision(config: str) -> str:
     return 'bf16' if 'CPUAmpOptimWrapper' in str(wrapper) else 'fp32'
 
 
-def run_provenance(repo: str, setting: str, config: str,
-                   options: Dict[str, object]) -> Dict[str, object]:
+def run_provenance(repo: str, setting: str, options: Dict[str, object],
+                   key: str, precision: str) -> Dict[str, object]:
     """Everything a run records about how it was made.
 
     Args:
         repo: the checkout the run is made from.
         setting: the benchmark setting the run belongs to.
-        config: the arm's config file.
         options: the run's ``--cfg-options``, as run.
+        key: the arm's :func:`arm_key`.
+        precision: its :func:`run_precision`.
     """
-    return dict(setting=setting, **git_commit(repo),
-                arm_key=arm_key(config, options),
+    return dict(setting=setting, **git_commit(repo), arm_key=key,
                 options={k: str(v) for k, v in options.items()},
-                precision=run_precision(config), cpu=cpu_description(),
+                precision=precision, cpu=cpu_description(),
                 torch=torch.__version__)
 
 

@@ -19,20 +19,19 @@ are made on ``tune`` (:mod:`.tuning`). Resumable run by run
 (:mod:`.study`).
 """
 import argparse
-import json
-import os
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
-                          NARROW_STUDENT_CFG, REPO, RESULTS, STUDENT_CFG,
-                          TEACHER_CFG)
+                          NARROW_STUDENT_CFG, REPO, RESULTS, SETTINGS,
+                          STUDENT_CFG, TEACHER_CFG)
 from . import study
 from .accuracy_report import PEERS, markdown, plot
+from .settings_matrix import matrix_summary, plot_matrix
 
 __all__ = [
-    'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'parse_args',
-    'main'
+    'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'setting_arms',
+    'parse_args', 'main'
 ]
 
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
@@ -84,6 +83,24 @@ COMPARISONS: Tuple[Tuple[str, str], ...] = (
     *((name, 'hgd') for name in ABLATIONS))
 
 
+#: The methods every setting of :data:`SETTINGS` runs.
+SETTING_METHODS = ('baseline', 'hgd', 'pkd', 'cwd', 'mgd')
+
+
+def setting_arms(name: str) -> Dict[str, study.Arm]:
+    """The arms of a setting of :data:`SETTINGS`, named ``<setting>:<method>``
+    (the matrix reads the method after the colon)."""
+    configs = SETTINGS[name]
+    return {
+        f'{name}:{method}': study.Arm(
+            f'{name}:{method}', configs['student' if method == 'baseline'
+                                        else method],
+            distill=method != 'baseline', setting=name)
+        for method in SETTING_METHODS if method == 'baseline' or
+        method in configs
+    }
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments.
 
@@ -100,6 +117,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         choices=methods)
     parser.add_argument('--ablation-seeds', type=int, nargs='*',
                         default=[0, 1, 2])
+    parser.add_argument(
+        '--settings', nargs='*', default=[], choices=list(SETTINGS),
+        help='further settings, each with its own teacher (trained and '
+        'cached under work_dirs/settings/<setting>), run at --seeds: '
+        f'{", ".join(SETTING_METHODS)}')
     parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
                         choices=list(ABLATIONS))
     parser.add_argument('--split', default='val', choices=('val', 'tune'),
@@ -145,15 +167,28 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     """
     args = parse_args(argv)
     setting = study.prepare(args.split, args.quick, args.data_root,
-                            args.teacher_work_dir, args.cfg_options,
-                            args.jobs)
+                            args.teacher_work_dir, args.cfg_options)
     plan = plan_of(args)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
+    teachers = {setting.name: setting.teacher_split_metrics}
+    for name in args.settings:
+        configs = SETTINGS[name]
+        other = study.prepare(
+            args.split, args.quick, args.data_root,
+            configs['work_root'] + ('_quick' if args.quick else ''),
+            args.cfg_options, name=name, teacher_cfg=configs['teacher'],
+            student_cfgs=[configs['student']])
+        arms = setting_arms(name)
+        setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
+        plan += setting_plan
+        runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
+                               args.report_only)
+        teachers[name] = other.teacher_split_metrics
     report = dict(
         setting=dict(
-            data=('hgd_mm.mini defaults (1200 train / 1000 val / 1000 tune, '
-                  '160 px, 6 classes, seed 0)'
+            data=('hgd_mm_dev.mini defaults (1200 train / 1000 val / '
+                  '1000 tune, 160 px, 6 classes, seed 0)'
                   if not args.quick else 'quick: 16 train / 8 val / 8 tune'),
             split=args.split,
             teacher=osp.relpath(TEACHER_CFG, REPO),
@@ -166,14 +201,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             options=setting.base_options),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
+        teachers=teachers,
         runs=runs,
-        summary=study.summarize(runs, COMPARISONS))
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'accuracy.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    table = markdown(report)
-    with open(osp.join(args.out_dir, 'accuracy.md'), 'w') as f:
-        f.write(table)
+        summary=study.summarize(runs, COMPARISONS),
+        matrix=matrix_summary(runs))
+    study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))
-    print(table)
+    plot_matrix(runs, report['matrix'],
+                osp.join(args.out_dir, 'accuracy_settings.png'))
     return report

@@ -20,7 +20,7 @@ import json
 import os
 import os.path as osp
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import cv2
@@ -308,11 +308,6 @@ def detector_pretraining(model: dict) -> Tuple[dict, dict, str]:
         std=list(preprocessor.get('std', [1.0, 1.0, 1.0])),
         bgr_to_rgb=bool(preprocessor.get('bgr_to_rgb', False)))
     return dict(backbone), normalisation, init_cfg['checkpoint']
-
-
-def settings_with(overrides: Dict[str, object]) -> PretrainSettings:
-    """Default settings with some fields replaced (e.g. a quick run)."""
-    return replace(PretrainSettings(), **overrides)
 
 
 def pretrain_configs(configs: Sequence[str],

@@ -2,7 +2,7 @@
 as ratios that survive a busy machine.
 
 ``tools/benchmarks/speed.py``. Every method gets one long-lived worker
-process (:mod:`hgd_mm.benchmarks.speed_worker`: the model is built once, in
+process (:mod:`hgd_mm_dev.benchmarks.speed_worker`: the model is built once, in
 a process of its own, with a fixed number of torch threads). The parent then
 times the methods round-robin: in each of R rounds the workers take N turns,
 one step each, one worker at a time (the order rotates from turn to turn,
@@ -21,7 +21,7 @@ rounds with their spread::
 ``hgd / (student_only + teacher_forward)`` is the distillation overhead
 proper: what HGD costs beyond running both networks; ``hgd / pkd`` compares
 it with MMRazor's PKD. After the rounds, the ``--profile`` methods are
-profiled by part (:mod:`hgd_mm.benchmarks.step_profile`), and
+profiled by part (:mod:`hgd_mm_dev.benchmarks.step_profile`), and
 ``MicroReweighting`` alone is timed for 10, 100 and 1000 random boxes per
 image (batch 2, a 100 x 168 grid, about P3 of an 800 x 1344 input).
 
@@ -60,8 +60,9 @@ class Worker:
 
     def __init__(self, method: str, args: argparse.Namespace) -> None:
         self.method = method
-        self.command = [sys.executable, '-m', 'hgd_mm.benchmarks.speed_worker',
-                        method, '--warmup', str(args.warmup), '--repeats',
+        self.command = [sys.executable, '-m',
+                        'hgd_mm_dev.benchmarks.speed_worker', method,
+                        '--warmup', str(args.warmup), '--repeats',
                         str(args.repeats)]
         if args.threads:
             self.command += ['--threads', str(args.threads)]

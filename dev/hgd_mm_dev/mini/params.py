@@ -4,7 +4,7 @@ Every other module of the generator, the command line
 (``tools/misc/make_mini_dataset.py`` builds one option per field) and
 ``meta.json`` read the parameters from this one frozen dataclass. To add a
 knob, add a field with its default and a ``help`` in its metadata; mark it
-``image=True`` when :func:`hgd_mm.mini.compose.generate_image` reads it, so
+``image=True`` when :func:`hgd_mm_dev.mini.compose.generate_image` reads it, so
 that ``meta.json`` records it under ``params``.
 """
 from dataclasses import dataclass, field, fields

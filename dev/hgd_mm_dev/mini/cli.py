@@ -1,5 +1,5 @@
 """``tools/misc/make_mini_dataset.py``: one option per
-:class:`~hgd_mm.mini.params.MiniDatasetParams` field, built from the fields
+:class:`~hgd_mm_dev.mini.params.MiniDatasetParams` field, built from the fields
 (name, type, default, help), so a new field is a new option."""
 import argparse
 from dataclasses import MISSING, fields

@@ -1,8 +1,10 @@
 """The accuracy benchmark's report: the tables the README quotes
 (``accuracy.md``) and the figure (``accuracy.png``), from ``accuracy.json``
-(its ``summary`` is computed by :func:`hgd_mm.benchmarks.study.summarize`).
+(its ``summary`` is computed by :func:`hgd_mm_dev.benchmarks.study.summarize`).
 """
 from typing import Dict, List, Optional
+
+from .settings_matrix import matrix_markdown, matrix_summary
 
 __all__ = ['markdown', 'plot']
 
@@ -164,6 +166,12 @@ def markdown(report: dict) -> str:
         f'`{report["setting"]["split"]}` split. Mean over seeds (sample '
         'std); mAP and AP in %.'
     ]
+    if report['setting']['split'] == 'val':
+        lines += ['', 'Every setting and method (mean ± sample std over seeds, '
+                  'seed count); HGD minus the best peer of the setting with '
+                  'the 95 % Welch interval (the best tuned peer where peers '
+                  'were tuned, else the best as shipped):', '']
+        lines += matrix_markdown(matrix_summary(report['runs']))
     if report['setting']['split'] == 'val' and targets(report):
         lines += ['', 'Targets of the setting:', ''] + targets(report)
     if report['setting']['split'] == 'val' and goals(report):

@@ -2,7 +2,7 @@
 spot, and the training runs of ``make demo`` and the benchmarks on it.
 
 Data (one concern per module, all driven by one
-:class:`~hgd_mm.mini.params.MiniDatasetParams`):
+:class:`~hgd_mm_dev.mini.params.MiniDatasetParams`):
 
 - ``params``: the knobs and their defaults, written once;
 - ``sizes``: COCO's size buckets and the box sides drawn in each;
@@ -18,7 +18,7 @@ Runs: ``paths`` knows the repository layout (configs, tools, data);
 its metrics back from mmengine's logs and caches the backbones and the
 teacher. ``make demo``
 and the benchmarks that drive these runs, and their reports, are in
-:mod:`hgd_mm.benchmarks`.
+:mod:`hgd_mm_dev.benchmarks`.
 
 Design of the data: six shape classes told apart by geometry only; colour
 drawn from one shared palette by contrast alone (it carries no class

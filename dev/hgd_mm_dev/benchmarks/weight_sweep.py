@@ -100,7 +100,7 @@ def sweep_summary(per_method: Dict[str, dict]) -> Dict[str, dict]:
 
     Args:
         per_method: the ``summary['methods']`` of a study
-            (:func:`hgd_mm.benchmarks.study.summarize`).
+            (:func:`hgd_mm_dev.benchmarks.study.summarize`).
     """
     table: Dict[str, dict] = {}
     for name, stats in per_method.items():

@@ -1,0 +1,123 @@
+"""Function-consistent hints: the student's backbone stages, bridged to the
+teacher's channels, run through the teacher's frozen neck and are compared
+where the neck levels are compared.
+
+A per-stage MSE asks every channel of a student stage to copy the teacher's;
+here a student stage is judged by what the teacher's own later layer (its
+neck) makes of it, so only what the teacher reads is penalised: a
+direction the teacher's lateral convolutions ignore costs nothing (the
+idea of FCFD, Liu et al., ICLR 2023, with the neck as the later layers).
+Stages the neck never reads (C2 under an FPN with ``start_level=1``) are
+not bridged at all.
+"""
+from typing import Callable, List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from torch import nn
+
+from mmrazor.registry import MODELS
+from ..stages import Stage
+
+__all__ = ['TeacherNeckHints', 'neck_input_slots']
+
+
+def neck_input_slots(neck: nn.Module, num_inputs: int) -> List[int]:
+    """The backbone outputs a neck reads: an FPN reads ``start_level`` to
+    ``backbone_end_level``; any other neck is taken to read them all."""
+    start = getattr(neck, 'start_level', None)
+    end = getattr(neck, 'backbone_end_level', None)
+    if isinstance(start, int) and isinstance(end, int):
+        return list(range(start, end))
+    return list(range(num_inputs))
+
+
+@MODELS.register_module()
+class TeacherNeckHints(nn.Module):
+    """Bridges from student backbone stages to the teacher neck's inputs,
+    and the hint loss of each teacher neck level.
+
+    Per step: ``T_neck(b_1(S_1), ..., b_n(S_n))`` where ``b_i`` is a 1x1
+    ConvModule (conv, BN, ReLU: the teacher's backbone outputs are post-ReLU)
+    from the student stage of the same stride as the teacher's backbone
+    output ``i``, for every output the neck reads (the others get the
+    teacher's own, detached, and are not read); each resulting level is
+    compared with the teacher's own neck level by the distiller's
+    consistency normalisation and a mean squared error.
+
+    Args:
+        student_stages: the student's backbone stages.
+        teacher_stages: the teacher's backbone stages (every output, in
+            order: the neck's inputs).
+        slots: the indices of the teacher's backbone outputs its neck reads
+            (:func:`neck_input_slots`).
+        norm_cfg: norm of the bridges. Defaults to BN.
+    """
+
+    def __init__(self,
+                 student_stages: Sequence[Stage],
+                 teacher_stages: Sequence[Stage],
+                 slots: Sequence[int],
+                 norm_cfg: dict = dict(type='BN')) -> None:
+        super().__init__()
+        by_stride = {s.stride: s for s in student_stages}
+        missing = [teacher_stages[i] for i in slots
+                   if teacher_stages[i].stride not in by_stride]
+        if missing:
+            raise ValueError(
+                'TeacherNeckHints: the teacher neck reads backbone outputs of '
+                f'strides {[t.stride for t in missing]} that no student '
+                f'backbone stage has (student strides '
+                f'{sorted(by_stride)}). Give the student backbone those '
+                f'out_indices, or leave hints off.')
+        self.slots = list(slots)
+        self.num_inputs = len(teacher_stages)
+        self.sources: List[Tuple[str, str]] = [
+            (by_stride[teacher_stages[i].stride].name, teacher_stages[i].name)
+            for i in self.slots
+        ]
+        self.bridges = nn.ModuleList([
+            ConvModule(by_stride[teacher_stages[i].stride].channels,
+                       teacher_stages[i].channels, 1, norm_cfg=norm_cfg)
+            for i in self.slots
+        ])
+
+    def forward(self, student: dict, teacher: dict, teacher_neck: nn.Module,
+                normalize: Callable[[torch.Tensor], torch.Tensor],
+                num_levels: int) -> List[torch.Tensor]:
+        """
+        Args:
+            student: stage name -> recorded student feature.
+            teacher: stage name -> recorded teacher feature (backbone
+                outputs ``backbone.i`` and neck levels ``neck.l``).
+            teacher_neck: the teacher's (frozen) neck.
+            normalize: the consistency normalisation of both sides.
+            num_levels: the number of teacher neck levels.
+
+        Returns:
+            one hint loss per teacher neck level, fp32.
+        """
+        inputs = [teacher[f'backbone.{i}'].detach()
+                  for i in range(self.num_inputs)]
+        with torch.autocast(device_type=inputs[0].device.type, enabled=False):
+            for slot, (s_name, _), bridge in zip(self.slots, self.sources,
+                                                 self.bridges):
+                bridged = bridge(student[s_name].float())
+                target = inputs[slot]
+                if bridged.shape[-2:] != target.shape[-2:]:
+                    bridged = F.interpolate(bridged, size=target.shape[-2:],
+                                            mode='bilinear',
+                                            align_corners=False)
+                inputs[slot] = bridged
+            levels = teacher_neck([x.float() for x in inputs])
+            if isinstance(levels, torch.Tensor):
+                levels = (levels, )
+            losses = []
+            for index in range(num_levels):
+                with torch.no_grad():
+                    target = normalize(teacher[f'neck.{index}'].detach()
+                                       .float())
+                losses.append(
+                    F.mse_loss(normalize(levels[index]), target))
+        return losses

@@ -1,0 +1,59 @@
+"""settings_matrix: setting x method, and HGD against the best peer."""
+import json
+import os.path as osp
+
+import pytest
+
+from hgd_mm_dev.benchmarks import settings_matrix as sm
+from hgd_mm_dev.mini.paths import RESULTS
+
+
+def runs_of(setting, scores):
+    return [dict(method=m, seed=s, bbox_mAP=v, setting=setting)
+            for m, values in scores.items() for s, v in enumerate(values)]
+
+
+def test_best_tuned_peer_is_the_reference_where_peers_were_tuned():
+    runs = runs_of('a', {'baseline': [20, 21], 'hgd': [40, 41],
+                         'pkd': [39.9, 40.1], 'pkd_tuned': [38, 38.5],
+                         'cwd_tuned': [39, 39.4]})
+    runs += runs_of('b', {'b:baseline': [10, 12], 'b:hgd': [30, 30.2],
+                          'b:pkd': [29, 29.4], 'b:cwd': [29.8, 30.0]})
+    table = sm.matrix_summary(runs)
+    assert list(table) == ['a', 'b']
+    # tuned peers exist on a: cwd_tuned (39.2) is the reference, not the
+    # as-shipped pkd (40.0)
+    a = table['a']['hgd_vs_best_peer']
+    assert a['reference'] == 'cwd_tuned'
+    assert a['diff'] == pytest.approx(40.5 - 39.2)
+    b = table['b']
+    assert b['hgd_vs_best_peer']['reference'] == 'cwd'  # none tuned on b
+    assert b['methods']['baseline'] == dict(n=2, mean=11, std=pytest.approx(
+        1.4142135623730951))
+    lines = sm.matrix_markdown(table)
+    assert lines[0].startswith('| setting | baseline | hgd | pkd | cwd |')
+    assert '| b | 11.00 ± 1.41 (2) | 30.10 ± 0.14 (2) |' in lines[3]
+    assert 'vs cwd_tuned |' in lines[2]
+
+
+def test_runs_made_before_settings_were_recorded_keep_their_pair():
+    assert sm.setting_of(dict(method='narrow_pkd')) == sm.NARROW_FPN
+    assert sm.setting_of(dict(method='pkd')) == sm.QUARTER_WIDTH
+    assert sm.setting_of(dict(method='x', setting='depth')) == 'depth'
+    assert sm.matrix_method('narrow_hgd') == 'hgd'
+    assert sm.matrix_method('retinanet-depth:pkd_tuned') == 'pkd_tuned'
+    report = json.load(open(osp.join(RESULTS, 'accuracy.json')))
+    table = sm.matrix_summary(report['runs'])
+    assert set(table) == {sm.QUARTER_WIDTH, sm.NARROW_FPN}
+    main = table[sm.QUARTER_WIDTH]
+    assert main['methods']['hgd']['n'] == 5
+    assert 'hgd_v1' not in main['methods']  # variants are not columns
+    assert main['hgd_vs_best_peer']['reference'] == 'pkd'
+
+
+def test_plot_has_a_panel_per_setting(tmp_path):
+    runs = runs_of('a', {'baseline': [20, 21], 'hgd': [40, 41]})
+    runs += runs_of('b', {'b:baseline': [10, 12], 'b:hgd': [30, 31]})
+    path = tmp_path / 'm.png'
+    sm.plot_matrix(runs, sm.matrix_summary(runs), str(path))
+    assert path.stat().st_size > 1000
