@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved. Adapted for hgd-mm.
-"""Test (and evaluate) a detector or a distillation algorithm (mmdet 3.3's flags).
+"""Test (and evaluate) a detector or a distillation algorithm (mmdet 3.3's
+flags).
 
 For an MMRazor distillation config, the ``test_cfg``/``val_cfg`` of the config
 decide what is evaluated (``SingleTeacherDistillValLoop`` evaluates the student

@@ -74,8 +74,9 @@ def refusal_message(label: str, message: str, fix: str) -> str:
             f're-load this file with weights_only=False.')
 
 
-def read_checkpoint(filename: str, name: str = 'checkpoint',
-                    fix: str = 'Pass a .pth written by tools/train.py.') -> Any:
+def read_checkpoint(
+        filename: str, name: str = 'checkpoint',
+        fix: str = 'Pass a .pth written by tools/train.py.') -> Any:
     """The checkpoint's content, read with ``weights_only=True``.
 
     Args:

@@ -80,7 +80,8 @@ def check_cfg_paths(cfg: Any) -> None:
 
 def teacher_config(cfg: Config) -> Optional[Config]:
     teacher = cfg.get('model', {}).get('teacher', {})
-    if not isinstance(teacher, (dict, ConfigDict)) or 'cfg_path' not in teacher:
+    if (not isinstance(teacher, (dict, ConfigDict))
+            or 'cfg_path' not in teacher):
         return None
     check_cfg_paths(cfg)
     from mmengine.hub import get_config

@@ -148,5 +148,3 @@ def use_nonfinite_loss_guard(cfg: Config,
         hook['max_nonfinite'] = max_nonfinite
     cfg.custom_hooks = hooks + [hook]
     return True
-
-

@@ -5,9 +5,9 @@ backbone and every level of its neck. Stages are discovered once, when the
 distiller is built, by running the backbone and neck on a blank probe image, so
 that the connectors (and their channel counts) exist before the optimiser is
 built, before a checkpoint is resumed and before DDP wraps the model. The
-method text speaks of resolving pairs "from the shapes seen on the first batch";
-strides and channel counts do not depend on the batch, so the probe resolves
-the same pairs earlier, which is what training infrastructure needs.
+method text speaks of resolving pairs "from the shapes seen on the first
+batch"; strides and channel counts do not depend on the batch, so the probe
+resolves the same pairs earlier, which is what training infrastructure needs.
 """
 import warnings
 from dataclasses import dataclass
@@ -201,8 +201,8 @@ def pair_stages(
         raise ValueError(
             f'HGD cannot pair student stage(s) {names}: the teacher has no '
             f'stage of that stride.\n{shapes}\nFix: choose stages the '
-            f"teacher can match (stages=[...]), give explicit pairs=[(student, "
-            f"teacher), ...], or set on_unpaired='skip'.")
+            f'teacher can match (stages=[...]), give explicit '
+            f"pairs=[(student, teacher), ...], or set on_unpaired='skip'.")
     if not result:
         raise ValueError(f'HGD found no stage pairs.\n{shapes}')
     across = [f'{s.name} -> {t.name}' for s, t in result

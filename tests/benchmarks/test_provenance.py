@@ -81,8 +81,8 @@ def run(method, seed, key='k1', precision='bf16', setting='s'):
 
 
 def test_check_poolable_refuses_mixed_code_or_precision():
-    provenance.check_poolable([run('pkd', 0), run('pkd', 1), run('cwd', 0,
-                                                                  'k2')])
+    provenance.check_poolable(
+        [run('pkd', 0), run('pkd', 1), run('cwd', 0, 'k2')])
     with pytest.raises(ValueError, match="'pkd'.*precision=fp32: seeds"
                        r" \[1\]"):
         provenance.check_poolable([run('pkd', 0), run('pkd', 1,

@@ -73,7 +73,7 @@ def test_best_multiplier_needs_the_most_seeds():
     assert table['cwd']['best']['multiplier'] == 4.0
     assert table['cwd']['best']['at_edge']
     text = sweep.sweep_markdown(table, summary['methods']['baseline'], 47.4)
-    assert '| pkd | 6 | 30.50 (0.71, 2) | **32.50 (0.71, 2)** | 40.00 (-, 1) |' \
-        in text
+    assert ('| pkd | 6 | 30.50 (0.71, 2) | **32.50 (0.71, 2)** | '
+            '40.00 (-, 1) |') in text
     assert "x4 (40, at the grid's edge)" in text
     assert 'plain student 20.50 (2 seeds)' in text

@@ -22,8 +22,9 @@ from torch import nn
 import hgd_mm  # noqa: F401  (compat fixes + HGD components)
 from hgd_mm_dev.mini import MiniDatasetParams
 from hgd_mm_dev.mini.paths import MINI_CONFIGS, REPO, SETTINGS
-from hgd_mm_dev.mini.pretrain import (PretrainSettings, detector_pretraining,
-                                  pretrain_configs, pretrain_key)
+from hgd_mm_dev.mini.pretrain import (PretrainSettings,
+                                      detector_pretraining, pretrain_configs,
+                                      pretrain_key)
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.testing import demo_mm_inputs
 from mmdet.utils import register_all_modules
@@ -280,7 +281,6 @@ def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
     stage_losses = [k for k in log_vars if k.startswith('distill.loss_hgd_')]
     assert len(stage_losses) == 9
     assert all(torch.isfinite(torch.tensor(log_vars[k])) for k in stage_losses)
-
 
 
 @pytest.mark.parametrize('role', ('teacher', 'student'))

@@ -5,7 +5,8 @@ import os
 import pytest
 import torch
 
-from hgd_mm.engine.checkpoint_reader import CheckpointReadError, read_checkpoint
+from hgd_mm.engine.checkpoint_reader import (CheckpointReadError,
+                                             read_checkpoint)
 from hgd_mm.engine.teacher_checkpoint import (TeacherCheckpointError,
                                               read_checkpoint as read_teacher)
 from hgd_mm.model_converters.kd_to_student import (ConversionError,

@@ -100,8 +100,8 @@ def test_bad_max_nonfinite_is_an_error():
 def test_train_py_adds_the_guard_once():
     cfg = Config(dict(custom_hooks=[dict(type='EMAHook')]))
     assert use_nonfinite_loss_guard(cfg)
-    assert [h['type'] for h in cfg.custom_hooks] == ['EMAHook',
-                                                      'NonFiniteLossHook']
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'EMAHook', 'NonFiniteLossHook']
     assert not use_nonfinite_loss_guard(cfg)
     assert not use_nonfinite_loss_guard(Config.fromfile(
         osp.join(MINI, 'retinanet_r18-w16_fpn64_mini.py')))  # has it
@@ -116,8 +116,8 @@ def train_with_zero_std(work_dir, *options):
         cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
-def test_zero_std_stops_the_mini_run_before_any_checkpoint(mini_data,
-                                                          tmp_path):
+def test_zero_std_stops_the_mini_run_before_any_checkpoint(
+        mini_data, tmp_path):
     result = train_with_zero_std(tmp_path)
     assert result.returncode != 0
     assert 'NonFiniteLossError: The total loss is nan at iteration 1 ' \

@@ -35,7 +35,7 @@ def test_class_logits_per_level():
     retina = build(tiny_retinanet(18, 8, 16))
     features = [torch.randn(2, 16, s, s) for s in (16, 8, 4, 2, 1)]
     logits = dense_class_logits(retina.bbox_head, features)
-    assert [tuple(x.shape[-2:]) for x in logits] == [(s, s) for s in
-                                                    (16, 8, 4, 2, 1)]
+    sizes = (16, 8, 4, 2, 1)
+    assert [tuple(x.shape[-2:]) for x in logits] == [(s, s) for s in sizes]
     anchors = retina.bbox_head.num_base_priors
     assert logits[0].shape[1] == anchors * retina.bbox_head.cls_out_channels

@@ -257,13 +257,14 @@ def converter():
     return kd_to_student
 
 
-def test_default_output_is_next_to_the_checkpoint(converter, tmp_path,
-                                                   capsys):
+def test_default_output_is_next_to_the_checkpoint(
+        converter, tmp_path, capsys):
     checkpoint = tmp_path / 'epoch_3.pth'
     torch.save(
-        dict(state_dict={'architecture.w': torch.ones(2),
-                         'teacher.w': torch.zeros(2),
-                         'distiller.stage_connectors.neck_0.w': torch.zeros(1)},
+        dict(state_dict={
+            'architecture.w': torch.ones(2),
+            'teacher.w': torch.zeros(2),
+            'distiller.stage_connectors.neck_0.w': torch.zeros(1)},
              meta=dict(dataset_meta=dict(classes=('a', ))),
              optimizer={}), checkpoint)
     assert converter.main([str(checkpoint)]) == 0

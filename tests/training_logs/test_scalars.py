@@ -1,4 +1,5 @@
-"""hgd_mm.training_logs.scalars: the newest run's scalars.json of a work dir."""
+"""hgd_mm.training_logs.scalars: the newest run's scalars.json of a work
+dir."""
 import json
 
 import pytest

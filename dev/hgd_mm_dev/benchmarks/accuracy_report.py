@@ -167,8 +167,9 @@ def markdown(report: dict) -> str:
         'std); mAP and AP in %.'
     ]
     if report['setting']['split'] == 'val':
-        lines += ['', 'Every setting and method (mean ± sample std over seeds, '
-                  'seed count); HGD minus the best peer of the setting with '
+        lines += ['', 'Every setting and method (mean ± sample std over '
+                  'seeds, seed count); HGD minus the best peer of the '
+                  'setting with '
                   'the 95 % Welch interval (the best tuned peer where peers '
                   'were tuned, else the best as shipped):', '']
         lines += matrix_markdown(matrix_summary(report['runs']))

@@ -47,8 +47,9 @@ def best_peer(scores: Dict[str, List[float]]) -> Optional[str]:
     return max(candidates, key=lambda m: sum(scores[m]) / len(scores[m]))
 
 
-def matrix_summary(runs: Sequence[dict],
-                   settings: Optional[Sequence[str]] = None) -> Dict[str, dict]:
+def matrix_summary(
+        runs: Sequence[dict],
+        settings: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     """Per setting: per matrix method n/mean/std, and HGD minus the best
     peer with its Welch interval.
 
@@ -68,9 +69,10 @@ def matrix_summary(runs: Sequence[dict],
         if not scores:
             continue
         peer = best_peer(scores)
-        versus = (dict(reference=peer, **welch_interval(scores['hgd'],
-                                                         scores[peer]))
-                  if peer and 'hgd' in scores else None)
+        versus = None
+        if peer and 'hgd' in scores:
+            versus = dict(reference=peer,
+                          **welch_interval(scores['hgd'], scores[peer]))
         table[setting] = dict(
             methods={m: describe(scores[m]) for m in COLUMNS if m in scores},
             hgd_vs_best_peer=versus)

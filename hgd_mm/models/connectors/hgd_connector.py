@@ -1,4 +1,5 @@
-"""Correspondence connector: channel and spatial alignment of a student stage."""
+"""Correspondence connector: channel and spatial alignment of a student
+stage."""
 from typing import Optional, Sequence
 
 import torch
@@ -65,7 +66,8 @@ class HGDConnector(BaseModule):
     def forward(self,
                 student_feature: torch.Tensor,
                 target_size: Optional[Sequence[int]] = None) -> torch.Tensor:
-        """Align ``student_feature`` (B, Cs, Hs, Ws) to (B, Ct, *target_size)."""
+        """Align ``student_feature`` (B, Cs, Hs, Ws) to (B, Ct,
+        *target_size)."""
         size = tuple(student_feature.shape[-2:])
         if target_size is None or tuple(target_size) == size:
             return self.norm(self.projection(student_feature))

@@ -3,6 +3,6 @@ from .hands_on_imitation_loss import (HandsOnImitationLoss, channel_attention,
                                       cosine_distance, spatial_attention)
 
 __all__ = [
-    'CrossHeadLoss', 'bernoulli_hellinger', 'HandsOnImitationLoss', 'spatial_attention', 'channel_attention',
-    'cosine_distance'
+    'CrossHeadLoss', 'bernoulli_hellinger', 'HandsOnImitationLoss',
+    'spatial_attention', 'channel_attention', 'cosine_distance'
 ]

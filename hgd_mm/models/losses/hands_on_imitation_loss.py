@@ -36,9 +36,9 @@ def cosine_distance(student: torch.Tensor,
 class HandsOnImitationLoss(nn.Module):
     """L = alpha * feature term + gamma * attention term, for one stage.
 
-    - feature term: ``sum_{b,h,w} W(b,h,w) * mean_c (S - T)^2 / B``, where ``W``
-      are the micro weights (uniform ``1 / (H*W)`` when none are given, which
-      makes the term a plain mean squared error). ``S`` and ``T`` are the
+    - feature term: ``sum_{b,h,w} W(b,h,w) * mean_c (S - T)^2 / B``, where
+      ``W`` are the micro weights (uniform ``1 / (H*W)`` when none are given,
+      which makes the term a plain mean squared error). ``S`` and ``T`` are the
       standardised maps, the comparison of record.
     - attention term (HGD v2): ``1 - cos`` between the spatial attention maps
       ``mean_c F^2`` of the *raw* student (connector output) and the raw

@@ -68,8 +68,9 @@ class DistillWeightSchedule:
         ).get_info('max_iters')
         if not max_iters:
             raise ValueError(
-                "DistillWeightSchedule(decay='cosine') needs max_iters: set it "
-                'in the schedule config or train through an mmengine Runner.')
+                "DistillWeightSchedule(decay='cosine') needs max_iters: set "
+                'it in the schedule config or train through an mmengine '
+                'Runner.')
         span = max(1, max_iters - self.warmup_iters)
         progress = min(1.0, (iteration - self.warmup_iters) / span)
         floor = self.min_ratio * self.loss_weight

@@ -191,8 +191,9 @@ class MicroReweighting(nn.Module):
             gt_boxes: per image (Ni, 4) xyxy boxes in input-image pixels.
             input_size: (H, W) of the (padded) batch input.
             feature_size: (H, W) of the stage's grid.
-            saliency: (B, H, W) raw teacher saliency (:func:`teacher_saliency`),
-                needed with ``background='saliency'`` only.
+            saliency: (B, H, W) raw teacher saliency
+                (:func:`teacher_saliency`), needed with
+                ``background='saliency'`` only.
             confidence: (B, H, W) the teacher head's confidence on this
                 grid (``Q``), or None where the stage is not a head level
                 (then ``teacher_share`` does not apply to it).

@@ -78,7 +78,8 @@ def uncertainty(losses, weights, means, groups, log_vars):
     """Learnable log-variances s_k (Kendall et al.): w_k * (exp(-s_k) L_k +
     s_k); lambda_k = exp(-s_k)."""
     precision = torch.exp(-log_vars)
-    return weights * (precision * losses + log_vars), precision.detach().clone()
+    weighted = weights * (precision * losses + log_vars)
+    return weighted, precision.detach().clone()
 
 
 STAGE_WEIGHT_MODES: Dict[str, StageWeightMode] = {

@@ -14,9 +14,9 @@ def reference(connector, feature, size):
                          align_corners=False)
 
 
-@pytest.mark.parametrize('student_size,teacher_size', [((8, 8), (16, 16)),
-                                                        ((16, 12), (8, 6)),
-                                                        ((8, 8), (8, 8))])
+@pytest.mark.parametrize(
+    'student_size,teacher_size',
+    [((8, 8), (16, 16)), ((16, 12), (8, 6)), ((8, 8), (8, 8))])
 def test_aligns_channels_and_grid(student_size, teacher_size):
     torch.manual_seed(0)
     connector = HGDConnector(6, 10)

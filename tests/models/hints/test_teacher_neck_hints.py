@@ -33,8 +33,8 @@ def test_only_the_stages_the_neck_reads_are_bridged():
     _, teacher, s_stages, t_stages, slots = setting()
     assert slots == [1, 2, 3]  # FPN start_level=1: C2 is never read
     hints = TeacherNeckHints(s_stages, t_stages, slots)
-    assert [s for s, _ in hints.sources] == ['backbone.1', 'backbone.2',
-                                              'backbone.3']
+    assert [s for s, _ in hints.sources] == [
+        'backbone.1', 'backbone.2', 'backbone.3']
     assert len(hints.bridges) == 3
 
 

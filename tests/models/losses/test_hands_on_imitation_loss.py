@@ -121,7 +121,8 @@ def test_impossible_options_are_refused(kwargs):
 
 def test_unaligned_maps_are_refused():
     with pytest.raises(ValueError, match='aligned'):
-        HandsOnImitationLoss()(torch.zeros(1, 2, 3, 3), torch.zeros(1, 2, 4, 4))
+        HandsOnImitationLoss()(torch.zeros(1, 2, 3, 3),
+                               torch.zeros(1, 2, 4, 4))
 
 
 @pytest.mark.parametrize('use_weights', [False, True])

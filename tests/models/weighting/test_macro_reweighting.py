@@ -33,7 +33,7 @@ def test_balanced_mode_gives_every_stage_the_same_share():
     # The total keeps the magnitude of the unweighted sum...
     assert weighted.sum().item() == pytest.approx(
         losses.sum().item(), rel=0.05)
-    # ...and lambda is a detached constant: the gradient of stage k is lambda_k.
+    # ...and lambda is a detached constant: stage k's gradient is lambda_k.
     weighted.sum().backward()
     torch.testing.assert_close(losses.grad, lambdas)
     assert not lambdas.requires_grad
@@ -42,7 +42,8 @@ def test_balanced_mode_gives_every_stage_the_same_share():
 def test_balanced_running_mean_is_bias_corrected_and_frozen_in_eval():
     macro = MacroReweighting(2, mode='balanced', momentum=0.9)
     macro(torch.tensor([4.0, 1.0]))
-    torch.testing.assert_close(macro.balanced_means(), torch.tensor([4.0, 1.0]))
+    torch.testing.assert_close(macro.balanced_means(),
+                               torch.tensor([4.0, 1.0]))
     macro.eval()
     macro(torch.tensor([400.0, 100.0]))
     assert macro.num_updates.item() == 1

@@ -1,7 +1,8 @@
 # The backbones of the mini benchmark settings (configs/mini/settings/), as
 # variables, so that every detector built on one of them (RetinaNet, Faster
 # R-CNN, FCOS) has exactly the same backbone config and so starts from the
-# same pre-trained checkpoint: dev/hgd_mm_dev/mini/pretrain.py caches the weights
+# same pre-trained checkpoint: dev/hgd_mm_dev/mini/pretrain.py caches the
+# weights
 # under a key of the backbone config, and each checkpoint file name below
 # belongs to one backbone config only.
 #   resnet34 / resnet18: depth-reduced at equal width (32 base channels):
