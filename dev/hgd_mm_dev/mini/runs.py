@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from hgd_mm.training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
-from .paths import MINI_CONFIGS, REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
+from .paths import REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
 from .pretrain import PretrainSettings, pretrain_configs
 
 __all__ = [
@@ -210,26 +210,15 @@ def ensure_pretrained_backbones(configs: Iterable[str], root: str,
 
 def teacher_key(teacher_cfg: str, data_root: str, options: dict,
                 pretrained: Optional[Dict[str, dict]]) -> str:
-    """What a cached teacher depends on: its config, the data, the options
-    and the pre-trained backbones.
-
-    The main pair's teacher keeps the key it has always had (its config
-    files' contents), so that the runs recorded under it stay its runs;
-    another setting's teacher is keyed by its resolved config.
-    """
-    if teacher_cfg == TEACHER_CFG:
-        config = file_digest([
-            TEACHER_CFG,
-            osp.join(MINI_CONFIGS, '_base_', 'models', 'mini_retinanets.py'),
-            osp.join(MINI_CONFIGS, '_base_', 'schedule_mini.py'),
-            osp.join(data_root, 'meta.json')
-        ])
-    else:
-        from ..benchmarks.provenance import arm_key
-        config = arm_key(teacher_cfg, {}) + file_digest(
-            [osp.join(data_root, 'meta.json')])
-    return config + json.dumps(options, sort_keys=True) + ''.join(
-        sorted(r['key'] for r in (pretrained or {}).values()))
+    """What a cached teacher depends on: what its resolved config trains
+    (:func:`hgd_mm_dev.benchmarks.provenance.arm_key`: a comment or a
+    logging interval changes nothing), the data, the options and the
+    pre-trained backbones."""
+    from ..benchmarks.provenance import arm_key
+    return (arm_key(teacher_cfg, options) +
+            file_digest([osp.join(data_root, 'meta.json')]) +
+            json.dumps(options, sort_keys=True) + ''.join(
+                sorted(r['key'] for r in (pretrained or {}).values())))
 
 
 def teacher_run(work_root: str,
