@@ -26,3 +26,16 @@ def test_two_processes_appending_keep_every_run(tmp_path):
         (f'w{w}', i) for w in range(2) for i in range(25))
     with open(path) as f:
         json.load(f)  # a whole JSON document, never a torn write
+
+
+def test_a_committed_report_seeds_a_fresh_work_dir_once(tmp_path):
+    from hgd_mm_dev.benchmarks.study import import_runs
+    runs = [dict(method='pkd@x1', seed=s, split='tune', teacher_key='t',
+                 arm_key='k', bbox_mAP=30.0 + s) for s in (0, 1)]
+    runs.append(dict(method='old', seed=0, split='val', bbox_mAP=1.0))
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(runs=runs)))
+    work = tmp_path / 'work'
+    assert import_runs(str(report), str(work)) == 2  # 'old' has no teacher
+    assert import_runs(str(report), str(work)) == 0  # not twice
+    assert [r['seed'] for r in load_runs(str(work / 'runs.json'))] == [0, 1]

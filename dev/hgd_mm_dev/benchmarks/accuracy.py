@@ -140,6 +140,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='a few iterations on a tiny set (for tests)')
     parser.add_argument('--jobs', type=int, default=2,
                         help='runs side by side, one torch thread each')
+    parser.add_argument(
+        '--import-runs', metavar='REPORT',
+        help='first add the runs of a committed report (e.g. '
+        'docs/results/tuning.json) to WORK_DIR/runs.json, to continue a '
+        'study begun in another session')
     parser.add_argument('--report-only', action='store_true',
                         help='write the report from the runs done so far '
                         '(WORK_DIR/runs.json), training nothing')
@@ -169,6 +174,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     setting = study.prepare(args.split, args.quick, args.data_root,
                             args.teacher_work_dir, args.cfg_options)
     plan = plan_of(args)
+    if args.import_runs:
+        study.import_runs(args.import_runs, args.work_dir)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     teachers = {setting.name: setting.teacher_split_metrics}

@@ -238,8 +238,40 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(run_one, todo))
     runs = [done(arm, seed) for arm, seed in plan]
-    return [{k: v for k, v in run.items() if k != 'teacher_key'}
-            for run in runs if run is not None]
+    return [run for run in runs if run is not None]
+
+
+def import_runs(report_file: str, work_dir: str) -> int:
+    """Add the runs of a committed report (``docs/results/*.json``) to
+    ``WORK_DIR/runs.json``, so that a study begun in another session (and
+    on another machine) continues where it stopped; runs already there
+    are not added twice. Returns how many were added.
+
+    Args:
+        report_file: a report written by a study (its ``runs``).
+        work_dir: the study's work dir.
+    """
+    with open(report_file) as f:
+        runs = json.load(f).get('runs', [])
+    os.makedirs(work_dir, exist_ok=True)
+    runs_file = osp.join(work_dir, 'runs.json')
+
+    def identity(run: dict) -> tuple:
+        keys = ('method', 'seed', 'split', 'teacher_key', 'arm_key')
+        return tuple(run.get(k) for k in keys)
+
+    known = {identity(run) for run in load_runs(runs_file)}
+    added = 0
+    for run in runs:
+        if run.get('teacher_key') is None:
+            continue  # made before runs recorded their teacher: not resumable
+        if identity(run) not in known:
+            append_run(runs_file, run)
+            known.add(identity(run))
+            added += 1
+    print(f'[study] imported {added} runs of {report_file} into {runs_file}',
+          flush=True)
+    return added
 
 
 def summarize(runs: List[dict],

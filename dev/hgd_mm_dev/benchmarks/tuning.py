@@ -129,6 +129,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--data-root')
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument(
+        '--import-runs', metavar='REPORT',
+        help='first add the runs of a committed report (e.g. '
+        'docs/results/tuning.json) to WORK_DIR/runs.json, to continue a '
+        'study begun in another session')
     parser.add_argument('--report-only', action='store_true')
     return parser.parse_args(argv)
 
@@ -153,6 +158,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     setting = study.prepare('tune', args.quick, args.data_root,
                             args.teacher_work_dir)
     plan = [(ARMS[c], s) for s in args.seeds for c in args.candidates]
+    if args.import_runs:
+        study.import_runs(args.import_runs, args.work_dir)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
