@@ -9,7 +9,7 @@ from torch import nn
 
 from mmrazor.registry import MODELS
 from .distill_schedule import DistillWeightSchedule
-from .stage_weight_modes import STAGE_WEIGHT_MODES, group_averaging
+from .stage_weight_modes import STAGE_WEIGHT_MODES, group_membership
 
 __all__ = ['MacroReweighting']
 
@@ -129,7 +129,7 @@ class MacroReweighting(nn.Module):
                              torch.tensor(stage_weights, dtype=torch.float32))
         # Not persistent: it follows from stage_groups, and checkpoints keep
         # the keys they had.
-        self.register_buffer('group_averaging', group_averaging(groups),
+        self.register_buffer('group_membership', group_membership(groups),
                              persistent=False)
         self.register_buffer('running_mean', torch.zeros(num_stages))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
@@ -192,5 +192,5 @@ class MacroReweighting(nn.Module):
             means = torch.where(self.num_updates > 0, self.balanced_means(),
                                 stage_losses.detach().float())
         return self.weighting.weigh(stage_losses, self.scheduled_weights(),
-                                    means, self.group_averaging,
+                                    means, self.group_membership,
                                     getattr(self, 'log_vars', None))

@@ -9,7 +9,7 @@ from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 
-__all__ = ['StageWeightMode', 'STAGE_WEIGHT_MODES', 'group_averaging',
+__all__ = ['StageWeightMode', 'STAGE_WEIGHT_MODES', 'group_membership',
            'group_mean', 'MAX_BALANCE']
 
 #: ``balanced`` caps a stage's factor at this multiple of its group's mean.
@@ -26,8 +26,8 @@ class StageWeightMode(NamedTuple):
     ``weigh(losses, weights, means, groups, log_vars)`` gets the (K,) stage
     losses L_k, the (K,) scheduled stage weights, the (K,) detached
     running means (or this step's losses before any update; None for modes
-    without running means), the (K, K) group-averaging matrix
-    (:func:`group_averaging`) and, for ``uncertainty``, its (K,) learnable
+    without running means), the (K, K) group-membership matrix
+    (:func:`group_membership`) and, for ``uncertainty``, its (K,) learnable
     log-variances; it returns the (K,) weighted terms (their sum is the
     distillation loss) and the (K,) detached lambdas that are logged.
     """
@@ -35,18 +35,22 @@ class StageWeightMode(NamedTuple):
     running_mean: bool
 
 
-def group_averaging(groups: Sequence[str]) -> torch.Tensor:
-    """(K, K) matrix A with A[k, j] = 1 / K_g where stages k and j are both
-    in group g (of K_g stages), else 0: ``A @ v`` is each entry's group
-    mean, one matrix product per step and no host read."""
-    same = torch.tensor([[float(a == b) for b in groups] for a in groups])
-    return same / same.sum(dim=1, keepdim=True)
+def group_membership(groups: Sequence[str]) -> torch.Tensor:
+    """(K, K) membership matrix M with M[k, j] = 1 where stages k and j are in
+    the same group, else 0 (:func:`group_mean` averages with it, a few
+    elementwise operations per step and no host read)."""
+    return torch.tensor([[float(a == b) for b in groups] for a in groups])
 
 
 def group_mean(values: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
     """(K,) the mean of ``values`` over each entry's group (``groups``: the
-    matrix of :func:`group_averaging`)."""
-    return groups.to(values.dtype) @ values
+    matrix of :func:`group_membership`): the group's sum divided by its size,
+    as ``Tensor.mean`` computes it (the same bits where all stages form one
+    group)."""
+    # Elementwise, not ``@``: under bf16 autocast a matmul runs in bf16
+    # (0.2 becomes 0.2002), and the stage weights must not depend on it.
+    members = groups.to(values.dtype)
+    return (members * values).sum(dim=1) / members.sum(dim=1)
 
 
 def fixed(losses, weights, means, groups, log_vars):
@@ -58,7 +62,7 @@ def gap(losses, weights, means, groups, log_vars):
     """lambda_k = w_k * m_k / mean_{j in group} m_j: a stage weighs in
     proportion to how far the student still is from it, so a stage it
     already matches loses weight instead of gaining it."""
-    lambdas = weights * means / (group_mean(means, groups) + 1e-12)
+    lambdas = weights * (means / (group_mean(means, groups) + 1e-12))
     return lambdas * losses, lambdas.detach().clone()
 
 
@@ -70,7 +74,7 @@ def balanced(losses, weights, means, groups, log_vars):
     weight."""
     overall = group_mean(means, groups)
     floor = overall / MAX_BALANCE + 1e-12
-    lambdas = weights * overall / means.clamp_min(floor)
+    lambdas = weights * (overall / means.clamp_min(floor))
     return lambdas * losses, lambdas.detach().clone()
 
 

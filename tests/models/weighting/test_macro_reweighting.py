@@ -187,3 +187,19 @@ def test_a_non_finite_stage_keeps_its_running_mean():
     torch.testing.assert_close(macro.balanced_means(), after_good)
     torch.testing.assert_close(lambdas, lambdas_before)
     assert macro.num_updates.item() == 7
+
+
+@pytest.mark.parametrize('mode', ['gap', 'balanced'])
+def test_stage_weights_are_the_same_under_bf16_autocast(mode):
+    # The distiller runs inside the optimiser wrapper's autocast: a matmul
+    # there ran in bf16 and scaled every lambda by ~1.0008.
+    losses = torch.tensor([2.07018, 1.9, 2.3, 2.2, 1.7])
+    plain = MacroReweighting(5, mode=mode, stage_groups=NECK)
+    autocast = MacroReweighting(5, mode=mode, stage_groups=NECK)
+    expected = plain(losses)[1]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = autocast(losses)[1]
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    if mode == 'gap':  # shares of the group's weight
+        assert got.sum().item() == pytest.approx(1.0, abs=1e-6)
