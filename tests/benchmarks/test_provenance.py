@@ -66,7 +66,7 @@ def test_run_provenance_records_commit_options_precision_cpu():
     assert len(record['commit']) == 40 and isinstance(record['dirty'], bool)
     assert record['options'] == {'randomness.seed': '1'}
     assert record['precision'] in ('bf16', 'fp32')
-    assert set(record['cpu']) == {'model', 'flags', 'bf16_native'}
+    assert {'model', 'flags', 'bf16_native'} <= set(record['cpu'])
     assert record['setting'] == 'retinanet-quarter-width'
 
 
@@ -92,3 +92,10 @@ def test_check_poolable_refuses_mixed_code_or_precision():
     with pytest.raises(ValueError, match='setting=other'):
         provenance.check_poolable([run('hgd', 0), run('hgd', 1,
                                                       setting='other')])
+
+
+def test_run_precision_follows_the_wrapper_decision(monkeypatch):
+    monkeypatch.setenv('HGD_MM_PRECISION', 'fp32')
+    assert provenance.run_precision(STUDENT_CFG) == 'fp32'
+    monkeypatch.setenv('HGD_MM_PRECISION', 'bf16')
+    assert provenance.run_precision(STUDENT_CFG) == 'bf16'

@@ -44,4 +44,9 @@ def markdown(report: Dict[str, dict]) -> str:
         wall = report['wall_s']
         lines.append(f'Wall time of the demo: {wall // 60:.0f} min '
                      f'{wall % 60:.0f} s.')
+    if 'precision' in report:  # recorded since the precision is chosen
+        cpu = report.get('cpu', {})
+        lines.append(f'Precision: {report["precision"]}, on '
+                     f'{cpu.get("model", "an unrecorded CPU")} (native bf16: '
+                     f'{"yes" if cpu.get("bf16_native") else "no"}).')
     return '\n'.join(lines) + '\n'

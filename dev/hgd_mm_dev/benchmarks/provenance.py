@@ -15,12 +15,13 @@ import hashlib
 import json
 import os
 import os.path as osp
-import platform
 import subprocess
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Sequence
 
 import torch
+
+from hgd_mm.engine.precision import cpu_description
 
 __all__ = [
     'PER_RUN_OPTIONS', 'arm_key', 'git_commit', 'cpu_description',
@@ -116,43 +117,19 @@ def git_commit(repo: str) -> Dict[str, object]:
     return dict(commit=commit, dirty=dirty)
 
 
-def cpu_flags() -> List[str]:
-    """The CPU flags of /proc/cpuinfo that decide the speed of bf16."""
-    wanted = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile')
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('flags'):
-                    present = set(line.split(':', 1)[1].split())
-                    return [flag for flag in wanted if flag in present]
-    except OSError:
-        pass
-    return []
-
-
-def cpu_description() -> Dict[str, object]:
-    """CPU model, the bf16-relevant flags and whether oneDNN runs bf16
-    natively on it."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    model = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return dict(model=model, flags=cpu_flags(),
-                bf16_native=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
-
-
 def run_precision(config: str) -> str:
     """The precision the run's optimiser wrapper trains in on this machine:
-    ``'bf16'`` for hgd_mm's CPUAmpOptimWrapper, ``'fp32'`` otherwise."""
+    what hgd_mm's CPUAmpOptimWrapper decides here (bf16 where the CPU has
+    native bf16, unless forced: ``HGD_MM_PRECISION``, its ``precision``),
+    ``'fp32'`` for any other wrapper."""
     from mmengine.config import Config
+
+    from hgd_mm.engine.precision import resolve_precision
     with placeholder_paths():
-        wrapper = Config.fromfile(config).optim_wrapper.get('type', '')
-    return 'bf16' if 'CPUAmpOptimWrapper' in str(wrapper) else 'fp32'
+        wrapper = Config.fromfile(config).optim_wrapper
+    if 'CPUAmpOptimWrapper' not in str(wrapper.get('type', '')):
+        return 'fp32'
+    return resolve_precision(wrapper.get('precision'))
 
 
 def run_provenance(repo: str, setting: str, options: Dict[str, object],

@@ -29,6 +29,7 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'tuning_hgd_v2': tuning.report_markdown,
     'speed': speed_report.format_markdown,
     'demo': demo_table.markdown,
+    'demo_fp32': demo_table.markdown,
 }
 #: Sections with headings of their own: rendered one level below the
 #: README heading they sit under (``parent_level``).
