@@ -246,14 +246,11 @@ def test_config_builds_from_pretrained_backbones_and_steps(path, pretrained):
 
 
 @pytest.mark.parametrize('name', sorted(SETTINGS))
-def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
+def test_hgd_pairs_the_expected_stages(name, pretrained):
     cfg = load(SETTINGS[name]['hgd'])
     model = build(cfg.model)
     pairs = [stage_row(s, t) for s, t in model.distiller.pairs]
-    with capsys.disabled():
-        print(f'\n{name}: HGD pairs (student, teacher, stride, channels)')
-        for row in pairs:
-            print(f'  {row}')
+    # (student, teacher, stride, student channels, teacher channels)
     assert pairs == EXPECTED_NECK_PAIRS[name]
     # Equal widths: no projection on the FPN levels.
     assert all(isinstance(c.projection, nn.Identity)
@@ -266,10 +263,6 @@ def test_hgd_pairs_the_expected_stages(name, pretrained, capsys):
     model = build(model_cfg)
     backbone = [stage_row(s, t) for s, t in model.distiller.pairs
                 if s.source == 'backbone']
-    with capsys.disabled():
-        print(f"{name}: with stages='all', backbone pairs")
-        for row in backbone:
-            print(f'  {row}')
     assert [(f'backbone.{i}', f'backbone.{i}', 4 * 2**i)
             for i in range(4)] == [row[:3] for row in backbone]
     assert [row[3:] for row in backbone] == EXPECTED_BACKBONE_CHANNELS[name]
