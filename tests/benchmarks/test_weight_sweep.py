@@ -33,11 +33,12 @@ def test_each_weight_option_overrides_the_shipped_value(method):
         assert lookup(cfg, key) == pytest.approx(weighted.shipped / 4)
     if method == 'hgd':  # the distiller reads it
         from mmrazor.registry import MODELS
-        with MODELS.switch_scope_and_registry('mmrazor') as registry:
-            distiller = registry.build(cfg.model.distiller)
+        # (mmrazor's scope whatever default scope earlier tests left)
+        distiller = MODELS.build(dict(cfg.model.distiller, _scope_='mmrazor'))
         assert distiller.schedule() == pytest.approx(15.0 / 4)
-        shipped = registry.build(Config.fromfile(
-            weighted.config).model.distiller)
+        shipped = MODELS.build(dict(
+            Config.fromfile(weighted.config).model.distiller,
+            _scope_='mmrazor'))
         assert shipped.schedule() == pytest.approx(weighted.shipped)
 
 
