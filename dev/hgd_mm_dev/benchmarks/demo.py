@@ -49,6 +49,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+#: Each stage's share of the demo's wall time, from the recorded demo
+#: (docs/results/demo.json, bf16: backbones 2.9 of 10.5 min, the teacher's
+#: 1500 iterations at 0.16 s, the two students side by side ~3 min).
+STAGE_SHARES = (('mini dataset', 0.04), ('pre-trained backbones', 0.28),
+                ('teacher', 0.38), ('plain and HGD students', 0.30))
+#: The demo's wall time before any stage has run: the recorded one.
+RECORDED_WALL_S = 629.0
+
+
+def eta_line(stage: int, elapsed: float) -> str:
+    """``[demo] i/5 <stage>; elapsed ..., ETA ...``: the remaining time from
+    the stages' shares, scaled by this machine's pace on the stages done
+    (before the first: the recorded demo's wall time).
+
+    Args:
+        stage: index in :data:`STAGE_SHARES` of the stage starting.
+        elapsed: seconds since the demo started.
+    """
+    done = sum(share for _, share in STAGE_SHARES[:stage])
+    total = RECORDED_WALL_S if done == 0 or elapsed <= 0 else elapsed / done
+    left = max(0.0, total - elapsed)
+    name = STAGE_SHARES[stage][0]
+    return (f'[demo] {stage + 1}/5 {name}; elapsed {elapsed / 60:.1f} min, '
+            f'ETA of the demo about {left / 60:.0f} min')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the demo; return its report (``rows``: model name -> run,
     ``pretrained``, ``wall_s``).
@@ -63,9 +89,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         args.work_dir = QUICK_DEMO_ROOT if args.quick else DEMO_ROOT
     start = time.time()
     sizes = runs.QUICK_DATA if args.quick else {}
-    print(f'[demo] 1/5 mini dataset in {args.data_root}', flush=True)
+    print(eta_line(0, 0.0) + f' (data in {args.data_root})', flush=True)
     runs.ensure_mini_data(args.data_root, seed=args.seed, **sizes)
-    print('[demo] 2/5 pre-trained backbones', flush=True)
+    print(eta_line(1, time.time() - start), flush=True)
     pretrained = runs.ensure_pretrained_backbones(
         [TEACHER_CFG, STUDENT_CFG],
         QUICK_PRETRAINED_ROOT if args.quick else PRETRAINED_ROOT,
@@ -73,13 +99,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     options = dict(runs.QUICK_OPTIONS if args.quick else {})
     options['randomness.seed'] = args.seed
 
-    print('[demo] 3/5 teacher', flush=True)
+    print(eta_line(2, time.time() - start), flush=True)
     teacher = runs.teacher_run(args.work_dir, args.data_root, options,
                                pretrained)
     distill_options = runs.distill_options(options)
     distill_options['model.teacher_ckpt'] = teacher['checkpoint']
-    print('[demo] 4/5 plain student and HGD student, side by side',
-          flush=True)
+    print(eta_line(3, time.time() - start) + ' (side by side)', flush=True)
     jobs = [(STUDENT_CFG, 'student', options),
             (HGD_CFG, 'hgd', distill_options)]
     with ThreadPoolExecutor(max_workers=2) as pool:
