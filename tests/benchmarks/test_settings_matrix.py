@@ -33,7 +33,18 @@ def test_best_tuned_peer_is_the_reference_where_peers_were_tuned():
     lines = sm.matrix_markdown(table)
     assert lines[0].startswith('| setting | baseline | hgd | pkd | cwd |')
     assert '| b | 11.00 ± 1.41 (2) | 30.10 ± 0.14 (2) |' in lines[3]
-    assert 'vs cwd_tuned |' in lines[2]
+    assert 'hgd vs cwd_tuned |' in lines[2]
+
+
+def test_hgd_at_its_tuned_weight_is_compared_where_it_ran():
+    runs = runs_of('a', {'hgd': [40, 41], 'hgd_tuned': [42, 42.4],
+                         'pkd_tuned': [39, 39.4]})
+    versus = sm.matrix_summary(runs)['a']['hgd_vs_best_peer']
+    assert (versus['method'], versus['reference']) == ('hgd_tuned',
+                                                       'pkd_tuned')
+    assert versus['diff'] == pytest.approx(42.2 - 39.2)
+    assert 'hgd_tuned vs pkd_tuned |' in sm.matrix_markdown(
+        sm.matrix_summary(runs))[2]
 
 
 def test_runs_made_before_settings_were_recorded_keep_their_pair():

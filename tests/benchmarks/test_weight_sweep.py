@@ -78,3 +78,39 @@ def test_best_multiplier_needs_the_most_seeds():
             '40.00 (-, 1) |') in text
     assert "x4 (40, at the grid's edge)" in text
     assert 'plain student 20.50 (2 seeds)' in text
+
+
+def test_tuned_rows_run_each_method_at_its_best_multiplier(tmp_path):
+    import json
+
+    from hgd_mm_dev.benchmarks import accuracy
+    summary = summarize(runs_of({
+        'pkd@x1': [32.0, 33.0], 'pkd@x2': [34.0, 34.5],
+        'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5]}), [])
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(sweep=sweep.sweep_summary(
+        summary['methods']))))
+    tuned = sweep.load_tuned_weights(str(report))
+    assert tuned['pkd'] == sweep.weight_options('pkd', 2.0)
+    assert tuned['hgd'] == {'model.distiller.schedule.loss_weight': 7.5}
+    arms = accuracy.tuned_arms(tuned)
+    assert arms['pkd_tuned'].config == sweep.WEIGHTED['pkd'].config
+    assert arms['pkd_tuned'].options == sweep.weight_options('pkd', 2.0)
+    assert ('hgd_tuned', 'pkd_tuned') in accuracy.tuned_comparisons(tuned)
+    # the settings run the main pair's tuned weights unchanged, and the
+    # options name losses their configs have
+    depth = accuracy.setting_arms('retinanet-depth', tuned)
+    arm = depth['retinanet-depth:pkd_tuned']
+    assert arm.options == tuned['pkd'] and arm.setting == 'retinanet-depth'
+    cfg = Config.fromfile(arm.config)
+    cfg.merge_from_dict(arm.options)
+    for key, value in arm.options.items():
+        assert lookup(cfg, key) == pytest.approx(value)
+    assert 'retinanet-depth:fbkd_tuned' not in depth  # not in the setting
+
+
+def test_a_report_without_a_sweep_is_refused(tmp_path):
+    report = tmp_path / 'tuning_v3.json'
+    report.write_text('{"sweep": {}}')
+    with pytest.raises(ValueError, match='holds no weight sweep'):
+        sweep.load_tuned_weights(str(report))

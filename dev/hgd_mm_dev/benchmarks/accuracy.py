@@ -28,10 +28,11 @@ from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
 from . import study
 from .accuracy_report import PEERS, markdown, plot
 from .settings_matrix import matrix_summary, plot_matrix
+from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
 __all__ = [
     'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'setting_arms',
-    'parse_args', 'main'
+    'tuned_arms', 'tuned_comparisons', 'parse_args', 'main'
 ]
 
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
@@ -87,11 +88,16 @@ COMPARISONS: Tuple[Tuple[str, str], ...] = (
 SETTING_METHODS = ('baseline', 'hgd', 'pkd', 'cwd', 'mgd')
 
 
-def setting_arms(name: str) -> Dict[str, study.Arm]:
+def setting_arms(name: str,
+                 tuned: Optional[Dict[str, Dict[str, float]]] = None
+                 ) -> Dict[str, study.Arm]:
     """The arms of a setting of :data:`SETTINGS`, named ``<setting>:<method>``
-    (the matrix reads the method after the colon)."""
+    (the matrix reads the method after the colon); with ``tuned``
+    (:func:`.weight_sweep.load_tuned_weights`), also
+    ``<setting>:<method>_tuned`` at the weights tuned on the main pair,
+    unchanged: a user does not re-tune per detector."""
     configs = SETTINGS[name]
-    return {
+    arms = {
         f'{name}:{method}': study.Arm(
             f'{name}:{method}', configs['student' if method == 'baseline'
                                         else method],
@@ -99,6 +105,31 @@ def setting_arms(name: str) -> Dict[str, study.Arm]:
         for method in SETTING_METHODS if method == 'baseline' or
         method in configs
     }
+    for method, options in (tuned or {}).items():
+        if method in configs and method in SETTING_METHODS:
+            label = f'{name}:{method}{TUNED}'
+            arms[label] = study.Arm(label, configs[method], options,
+                                    setting=name)
+    return arms
+
+
+def tuned_arms(tuned: Dict[str, Dict[str, float]]) -> Dict[str, study.Arm]:
+    """The main pair's ``<method>_tuned`` arms: each swept method's config at
+    its best multiplier of the sweep."""
+    return {f'{m}{TUNED}': study.Arm(f'{m}{TUNED}', WEIGHTED[m].config, o)
+            for m, o in tuned.items()}
+
+
+def tuned_comparisons(
+        tuned: Dict[str, Dict[str, float]]) -> List[Tuple[str, str]]:
+    """Each tuned row against the plain student and against its as-shipped
+    row; HGD tuned against every tuned peer."""
+    pairs = [(f'{m}{TUNED}', 'baseline') for m in tuned]
+    pairs += [(f'{m}{TUNED}', m) for m in tuned]
+    if 'hgd' in tuned:
+        pairs += [(f'hgd{TUNED}', f'{p}{TUNED}') for p in tuned
+                  if p != 'hgd']
+    return pairs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -122,6 +153,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='further settings, each with its own teacher (trained and '
         'cached under work_dirs/settings/<setting>), run at --seeds: '
         f'{", ".join(SETTING_METHODS)}')
+    parser.add_argument(
+        '--tuned', metavar='TUNING_REPORT',
+        help='also run every method of this weight sweep (the report of '
+        'tools/benchmarks/tuning.py, e.g. docs/results/tuning.json) at its '
+        'best multiplier: <method>_tuned rows, on the main pair and, '
+        'unchanged, on every --settings')
     parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
                         choices=list(ABLATIONS))
     parser.add_argument('--split', default='val', choices=('val', 'tune'),
@@ -154,11 +191,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def plan_of(args: argparse.Namespace) -> List[Tuple[study.Arm, int]]:
+def plan_of(args: argparse.Namespace,
+            tuned: Optional[Dict[str, Dict[str, float]]] = None
+            ) -> List[Tuple[study.Arm, int]]:
     """(arm, seed) pairs, seed-major so that partial results cover every
     method."""
     arms = {**METHODS, **HETEROGENEOUS}
-    plan = [(arms[m], s) for s in args.seeds for m in args.methods]
+    chosen = [arms[m] for m in args.methods]
+    chosen += tuned_arms(tuned or {}).values()
+    plan = [(arm, s) for s in args.seeds for arm in chosen]
     plan += [(ABLATIONS[a], s) for s in args.ablation_seeds
              for a in args.ablations]
     return plan
@@ -173,7 +214,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     setting = study.prepare(args.split, args.quick, args.data_root,
                             args.teacher_work_dir, args.cfg_options)
-    plan = plan_of(args)
+    tuned = load_tuned_weights(args.tuned) if args.tuned else {}
+    plan = plan_of(args, tuned)
     if args.import_runs:
         study.import_runs(args.import_runs, args.work_dir)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
@@ -186,7 +228,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             configs['work_root'] + ('_quick' if args.quick else ''),
             args.cfg_options, name=name, teacher_cfg=configs['teacher'],
             student_cfgs=[configs['student']])
-        arms = setting_arms(name)
+        arms = setting_arms(name, tuned)
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan
         runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
@@ -205,12 +247,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             arm_options={arm.name: arm.options
                          for arm, _ in plan if arm.options},
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
-            options=setting.base_options),
+            options=setting.base_options,
+            tuned=dict(report=args.tuned, weights=tuned) if tuned else None),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         teachers=teachers,
         runs=runs,
-        summary=study.summarize(runs, COMPARISONS),
+        summary=study.summarize(
+            runs, [*COMPARISONS, *tuned_comparisons(tuned)]),
         matrix=matrix_summary(runs))
     study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))

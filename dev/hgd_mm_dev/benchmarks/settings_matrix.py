@@ -8,7 +8,8 @@ when their method is ``narrow_*``. In the matrix a method is its name
 without the setting's prefix (``depth:pkd`` and ``narrow_pkd`` are
 ``pkd``). A peer tuned on the tune split is ``<peer>_tuned``; where a
 setting has tuned peers, the best of them is HGD's reference, otherwise the
-best as-shipped peer (and the table says which).
+best as-shipped peer (and the table says which). Likewise HGD is
+``hgd_tuned`` where it was run at its tuned weight, else ``hgd``.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -21,7 +22,8 @@ QUARTER_WIDTH = 'retinanet-quarter-width'
 NARROW_FPN = 'retinanet-narrow-fpn'
 PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
 #: Matrix columns, in order (methods of no setting are left out).
-COLUMNS = ('baseline', 'hgd', *PEERS, *(f'{p}_tuned' for p in PEERS))
+COLUMNS = ('baseline', 'hgd', 'hgd_tuned', *PEERS,
+           *(f'{p}_tuned' for p in PEERS))
 
 
 def setting_of(run: dict) -> str:
@@ -69,10 +71,11 @@ def matrix_summary(
         if not scores:
             continue
         peer = best_peer(scores)
+        hgd = 'hgd_tuned' if 'hgd_tuned' in scores else 'hgd'
         versus = None
-        if peer and 'hgd' in scores:
-            versus = dict(reference=peer,
-                          **welch_interval(scores['hgd'], scores[peer]))
+        if peer and hgd in scores:
+            versus = dict(method=hgd, reference=peer,
+                          **welch_interval(scores[hgd], scores[peer]))
         table[setting] = dict(
             methods={m: describe(scores[m]) for m in COLUMNS if m in scores},
             hgd_vs_best_peer=versus)
@@ -91,9 +94,10 @@ def difference(versus: Optional[dict]) -> str:
         return '-'
     text = f'{versus["diff"]:+.2f}'
     if versus['low'] is None:
-        return f'{text} [n/a] vs {versus["reference"]}'
-    return (f'{text} [{versus["low"]:+.2f}, {versus["high"]:+.2f}] vs '
-            f'{versus["reference"]}')
+        return (f'{text} [n/a] {versus.get("method", "hgd")} vs '
+                f'{versus["reference"]}')
+    return (f'{text} [{versus["low"]:+.2f}, {versus["high"]:+.2f}] '
+            f'{versus.get("method", "hgd")} vs {versus["reference"]}')
 
 
 def matrix_markdown(table: Dict[str, dict]) -> List[str]:

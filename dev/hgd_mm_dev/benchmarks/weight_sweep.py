@@ -18,13 +18,16 @@ from ..mini.paths import HGD_CFG, MINI_CONFIGS
 from .study import Arm
 
 __all__ = [
-    'MULTIPLIERS', 'WEIGHTED', 'sweep_arm', 'sweep_arms', 'parse_arm_name',
-    'sweep_summary', 'sweep_markdown'
+    'MULTIPLIERS', 'WEIGHTED', 'TUNED', 'sweep_arm', 'sweep_arms',
+    'parse_arm_name', 'sweep_summary', 'sweep_markdown', 'tuned_weights',
+    'load_tuned_weights'
 ]
 
 #: The same grid around every method's shipped weight: 16x, centred.
 MULTIPLIERS = (0.25, 0.5, 1.0, 2.0, 4.0)
 LEVELS = 5
+#: The suffix of a method's row at its best multiplier (``pkd_tuned``).
+TUNED = '_tuned'
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
 
 
@@ -167,3 +170,35 @@ def sweep_markdown(sweep: Dict[str, dict], baseline: Optional[dict],
                      f' | x{best["multiplier"]:g} ({best["value"]:.4g}'
                      f'{edge}) |')
     return '\n'.join(lines) + '\n'
+
+
+def tuned_weights(sweep: Dict[str, dict]) -> Dict[str, Dict[str, float]]:
+    """Per swept method, the options of its best multiplier: what its
+    ``<method>_tuned`` row runs (on the sweep's pair, and unchanged on the
+    other settings, whose configs name their losses alike).
+
+    Args:
+        sweep: the ``sweep`` of a tuning report (:func:`sweep_summary`).
+    """
+    return {method: weight_options(method, entry['best']['multiplier'])
+            for method, entry in sweep.items()}
+
+
+def load_tuned_weights(report_file: str) -> Dict[str, Dict[str, float]]:
+    """:func:`tuned_weights` of a tuning report on disk (``tuning.json``).
+
+    Raises a clear error where the report holds no sweep."""
+    import json
+    with open(report_file) as f:
+        report = json.load(f)
+    if not report.get('sweep'):
+        raise ValueError(
+            f'{report_file} holds no weight sweep (its "sweep" is empty): '
+            f'give the report of `tools/benchmarks/tuning.py` run with the '
+            f'sweep arms (its default), e.g. docs/results/tuning.json.')
+    for method, entry in report['sweep'].items():
+        if entry['best']['at_edge']:
+            print(f'[tuned] {method}: the best multiplier '
+                  f'x{entry["best"]["multiplier"]:g} is at the grid\'s edge; '
+                  f'a wider grid may find a better weight', flush=True)
+    return tuned_weights(report['sweep'])
