@@ -80,7 +80,9 @@ CANDIDATES: Dict[str, study.Arm] = {
 #: reference is the sweep's ``hgd@x1``): the hierarchy with group-normalised
 #: stage weights (and its backbone stages compared by their channels'
 #: variance shares), function-consistent hints through the teacher's neck,
-#: cross-head mimicry, micro weights following the teacher's confidence.
+#: review-style fusion of the student's stages compared by the hierarchical
+#: context loss, cross-head mimicry, micro weights following the teacher's
+#: confidence.
 V3_CANDIDATES: Dict[str, study.Arm] = {
     arm.name: arm
     for arm in (
@@ -90,6 +92,9 @@ V3_CANDIDATES: Dict[str, study.Arm] = {
             HGD + 'backbone_normalization': 'stage_std'}),
         study.Arm('v3:hints', HGD_CFG,
                   {HGD + 'hints.type': 'TeacherNeckHints'}),
+        study.Arm('v3:review', HGD_CFG, {
+            HGD + 'hints.type': 'ReviewHints',
+            HGD + 'backbone_normalization': 'stage_std'}),
         study.Arm('v3:cross-head', HGD_CFG,
                   {HGD + 'cross_head.type': 'CrossHeadLoss'}),
         study.Arm('v3:teacher-confidence', HGD_CFG,

@@ -113,11 +113,14 @@ class HGDDistiller(ConfigurableDistiller):
             or ``'uncertainty'`` on request.
         schedule: total-weight schedule config (``DistillWeightSchedule``).
             Defaults to ``dict(loss_weight=15.0)``, constant.
-        hints: function-consistent hints (HGD v3), e.g.
-            ``dict(type='TeacherNeckHints')``: the student's backbone stages,
-            bridged, through the teacher's frozen neck, compared at every
-            teacher neck level (stage group ``'hint'``). Defaults to None
-            (off).
+        hints: guidance of the backbone hierarchy beyond the stage pairs
+            (HGD v3, stage group ``'hint'``), either
+            ``dict(type='TeacherNeckHints')`` (function-consistent: the
+            student's backbone stages, bridged, through the teacher's frozen
+            neck, compared at every teacher neck level) or
+            ``dict(type='ReviewHints')`` (review-style: the student's stages
+            fused top-down, compared with the teacher's stages by the
+            hierarchical context loss). Defaults to None (off).
         cross_head: cross-head mimicry (HGD v3), e.g.
             ``dict(type='CrossHeadLoss')``: the student's aligned neck
             levels through the teacher's dense head, compared with the
@@ -276,14 +279,17 @@ class HGDDistiller(ConfigurableDistiller):
         return [t for t in self.teacher_stages if t.source == 'neck']
 
     def extra_terms(self) -> List[Tuple[str, str]]:
-        """(group, log key) of the terms beyond the stage pairs: a hint and
-        a cross-head term per teacher neck level, when switched on."""
+        """(group, log key) of the terms beyond the stage pairs, when
+        switched on: the hint module's terms (one per teacher neck level for
+        ``TeacherNeckHints``, per reviewed backbone stage for
+        ``ReviewHints``) and a cross-head term per teacher neck level."""
         terms = []
-        for group, on in (('hint', self.hints is not None),
-                          ('cross_head', self.cross_head is not None)):
-            if on:
-                terms += [(group, f'{group}_{t.index}')
-                          for t in self.teacher_levels]
+        if self.hints is not None:
+            terms += [('hint', f'hint_{key}')
+                      for key in self.hints.term_keys(self.teacher_levels)]
+        if self.cross_head is not None:
+            terms += [('cross_head', f'cross_head_{t.index}')
+                      for t in self.teacher_levels]
         return terms
 
     def head_pairs(self) -> List[int]:
@@ -375,7 +381,9 @@ class HGDDistiller(ConfigurableDistiller):
             losses += self.hints(
                 self.recorded_stages(self.student_recorders),
                 self.recorded_stages(self.teacher_recorders),
-                self.teacher_model[0].neck, self.normalize,
+                self.teacher_model[0].neck,
+                self.normalize_backbone
+                if self.hints.compares == 'backbone' else self.normalize,
                 len(self.teacher_levels))
         if self.cross_head is not None:
             aligned = [terms[i].student_raw for i in self.head_pairs()]
@@ -392,7 +400,8 @@ class HGDDistiller(ConfigurableDistiller):
         the connector of the cross-head level's pair."""
         modules = [self.stage_connectors[s.key] for s, _ in self.pairs]
         if self.hints is not None:
-            modules += [self.hints] * len(self.teacher_levels)
+            modules += [self.hints] * len(
+                self.hints.term_keys(self.teacher_levels))
         if self.cross_head is not None:
             modules += [modules[i] for i in self.head_pairs()]
         return modules

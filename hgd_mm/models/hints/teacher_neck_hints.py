@@ -54,6 +54,8 @@ class TeacherNeckHints(nn.Module):
             (:func:`neck_input_slots`).
         norm_cfg: norm of the bridges. Defaults to BN.
     """
+    #: Compared where the neck levels are: the distiller's normalisation.
+    compares = 'neck'
 
     def __init__(self,
                  student_stages: Sequence[Stage],
@@ -82,6 +84,10 @@ class TeacherNeckHints(nn.Module):
                        teacher_stages[i].channels, 1, norm_cfg=norm_cfg)
             for i in self.slots
         ])
+
+    def term_keys(self, teacher_levels: Sequence[Stage]) -> List[str]:
+        """One term per teacher neck level (``hint_<level>``)."""
+        return [str(level.index) for level in teacher_levels]
 
     def forward(self, student: dict, teacher: dict, teacher_neck: nn.Module,
                 normalize: Callable[[torch.Tensor], torch.Tensor],

@@ -396,6 +396,29 @@ def test_v3_terms_train_the_student_through_the_frozen_teacher(
     assert all(p.grad is None for p in algorithm.teacher.parameters())
 
 
+def test_review_hints_train_the_student_backbone_with_their_own_terms():
+    algorithm = build(hgd_algorithm(
+        tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 16),
+        distiller=dict(hints=dict(type='ReviewHints'),
+                       backbone_normalization='stage_std')))
+    distiller = algorithm.distiller
+    levels = len(distiller.teacher_levels)
+    reviewed = ['backbone_1', 'backbone_2', 'backbone_3']  # C2 unread
+    assert distiller.extra_terms() == [('hint', f'hint_{k}')
+                                       for k in reviewed]
+    assert distiller.macro.stage_groups == ['neck'] * levels + ['hint'] * 3
+    teacher_before = snapshot(algorithm.teacher)
+    losses = optimizer_steps(algorithm, steps=2)
+    for key in reviewed:
+        value = losses[f'distill.loss_hgd_hint_{key}']
+        assert torch.isfinite(value) and value.item() > 0
+    hint = sum(losses[f'distill.lambda_hgd_hint_{k}'] for k in reviewed)
+    assert hint.item() == pytest.approx(1.0, rel=0.2)  # its own group
+    assert all(p.grad is not None for p in distiller.hints.parameters())
+    for key, value in snapshot(algorithm.teacher).items():
+        assert torch.equal(value, teacher_before[key]), key
+
+
 def test_cross_head_needs_every_teacher_level_paired():
     with pytest.raises(ValueError, match='every teacher neck level'):
         build(hgd_algorithm(
