@@ -17,12 +17,15 @@ read here, switches any of them off):
 4. adds ``hgd_mm`` to mmengine's table of config packages and answers
    mmengine's ``get_installed_path('hgd_mm')`` with this package's folder,
    so that ``hgd_mm::`` config names resolve (``hgd_mm/.mim/configs``);
-5. registers the HGD components in MMRazor's ``MODELS`` registry,
+5. wraps ``mmengine.hub.get_model`` so that a ``cfg_path`` without ``::``
+   (a local file, which mmengine refuses anyway) fails with
+   :class:`hgd_mm.engine.LocalCfgPathError`, naming the pattern that works;
+6. registers the HGD components in MMRazor's ``MODELS`` registry,
    ``CPUAmpOptimWrapper`` in mmengine's ``OPTIM_WRAPPERS`` and
    ``AtomicCheckpointHook``/``NonFiniteLossHook`` in its ``HOOKS`` (this
    imports ``mmrazor.models``, which imports ``mmdet.models`` and
    ``mmcv.ops``);
-6. wraps ``SingleTeacherDistill.__init__`` to accept ``strict_teacher_ckpt``:
+7. wraps ``SingleTeacherDistill.__init__`` to accept ``strict_teacher_ckpt``:
    an algorithm whose distiller is ``HGDDistiller`` (or that sets
    ``strict_teacher_ckpt=True``) loads its teacher strictly, every other
    algorithm exactly as MMRazor does (:mod:`hgd_mm.engine.teacher_checkpoint`).

@@ -14,6 +14,8 @@ only where it is needed, and can be switched off with
   ``CPUAmpOptimWrapper``'s autocast, mmcv's ``nms``/``RoIAlign`` take bf16.
 - ``hgd_mm_configs`` (:mod:`.hgd_mm_configs`): at import, ``hgd_mm::``
   config names resolve in mmengine's Config and hub.
+- ``local_cfg_path`` (:mod:`.local_cfg_path`): at import, a local
+  ``cfg_path`` fails with hgd-mm's error naming the pattern that works.
 - ``strict_teacher_ckpt`` (:mod:`hgd_mm.engine.teacher_checkpoint`): HGD
   algorithms load their teacher strictly; ``strict_teacher_ckpt=False`` in
   the algorithm config turns it off.
@@ -22,6 +24,7 @@ only where it is needed, and can be switched off with
 """
 from .cpu_distributed import patch_cpu_distributed
 from .hgd_mm_configs import allow_hgd_mm_configs
+from .local_cfg_path import refuse_local_cfg_paths
 from .mmcv_ops_bf16 import mmcv_ops_accept_bf16
 from .mmengine_checkpoints import (allow_mmengine_checkpoints,
                                    history_buffer_method,
@@ -36,7 +39,7 @@ __all__ = [
     'disabled_fixes', 'enabled',
     'history_buffer_method', 'mmcv_ops_accept_bf16',
     'mmengine_checkpoint_safe_globals', 'patch_cpu_distributed',
-    'patch_mmrazor_quantization_import'
+    'patch_mmrazor_quantization_import', 'refuse_local_cfg_paths'
 ]
 
 
@@ -51,3 +54,5 @@ def apply() -> None:
         patch_cpu_distributed()
     if 'hgd_mm_configs' not in disabled:
         allow_hgd_mm_configs()
+    if 'local_cfg_path' not in disabled:
+        refuse_local_cfg_paths()

@@ -25,6 +25,8 @@ FIXES: Dict[str, str] = {
     'hgd_mm_configs':
     "import time; mmengine's package table and get_installed_path, for the "
     "package 'hgd_mm' only",
+    'local_cfg_path':
+    "import time; mmengine.hub.get_model, for a cfg_path without '::' only",
     'strict_teacher_ckpt':
     'building a SingleTeacherDistill (or subclass) whose distiller is '
     'HGDDistiller, or that sets strict_teacher_ckpt=True',
