@@ -86,6 +86,8 @@ CANDIDATES: Dict[str, study.Arm] = {
 V3_CANDIDATES: Dict[str, study.Arm] = {
     arm.name: arm
     for arm in (
+        # v2's 'all' again with only the group normalisation changed
+        study.Arm('v3:all', HGD_CFG, {HGD + 'stages': 'all'}),
         study.Arm('v3:hierarchy', HGD_CFG, {HGD + 'stages': 'hierarchy'}),
         study.Arm('v3:hierarchy+stage-std', HGD_CFG, {
             HGD + 'stages': 'hierarchy',
