@@ -6,8 +6,10 @@ its terms (``term_keys``), says which normalisation it compares with
 (``compares``: ``'neck'`` or ``'backbone'``) and returns one loss per term.
 """
 from .review_hints import AttentionFusion, ReviewHints
-from .teacher_neck_hints import TeacherNeckHints, neck_input_slots
+from .read_stages import neck_input_slots, student_stages_for
+from .teacher_neck_hints import TeacherNeckHints
 
 __all__ = [
-    'TeacherNeckHints', 'ReviewHints', 'AttentionFusion', 'neck_input_slots'
+    'TeacherNeckHints', 'ReviewHints', 'AttentionFusion', 'neck_input_slots',
+    'student_stages_for'
 ]

@@ -21,6 +21,7 @@ from torch import nn
 from mmrazor.registry import MODELS
 from ..losses import HierarchicalContextLoss
 from ..stages import Stage
+from .read_stages import student_stages_for
 
 __all__ = ['AttentionFusion', 'ReviewHints']
 
@@ -99,30 +100,21 @@ class ReviewHints(nn.Module):
                  grids: Sequence[int] = (4, 2, 1),
                  norm_cfg: dict = dict(type='BN')) -> None:
         super().__init__()
-        by_stride = {s.stride: s for s in student_stages}
-        missing = [teacher_stages[i] for i in slots
-                   if teacher_stages[i].stride not in by_stride]
-        if missing:
-            raise ValueError(
-                'ReviewHints: the teacher neck reads backbone outputs of '
-                f'strides {[t.stride for t in missing]} that no student '
-                f'backbone stage has (student strides '
-                f'{sorted(by_stride)}). Give the student backbone those '
-                f'out_indices, or leave hints off.')
+        students = student_stages_for('ReviewHints', student_stages,
+                                      teacher_stages, slots)
         self.slots = list(slots)
         self.sources: List[Tuple[str, str]] = [
-            (by_stride[teacher_stages[i].stride].name, teacher_stages[i].name)
-            for i in self.slots
+            (student.name, teacher_stages[i].name)
+            for student, i in zip(students, self.slots)
         ]
         self.keys = [teacher_stages[i].key for i in self.slots]
         mid = mid_channels or min(teacher_stages[i].channels
                                   for i in self.slots)
         deepest = len(self.slots) - 1
         self.fusions = nn.ModuleList([
-            AttentionFusion(by_stride[teacher_stages[i].stride].channels, mid,
-                            teacher_stages[i].channels, fuse=k != deepest,
-                            norm_cfg=norm_cfg)
-            for k, i in enumerate(self.slots)
+            AttentionFusion(student.channels, mid, teacher_stages[i].channels,
+                            fuse=k != deepest, norm_cfg=norm_cfg)
+            for k, (student, i) in enumerate(zip(students, self.slots))
         ])
         self.context_loss = HierarchicalContextLoss(grids)
 

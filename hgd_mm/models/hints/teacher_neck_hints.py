@@ -19,18 +19,9 @@ from torch import nn
 
 from mmrazor.registry import MODELS
 from ..stages import Stage
+from .read_stages import student_stages_for
 
-__all__ = ['TeacherNeckHints', 'neck_input_slots']
-
-
-def neck_input_slots(neck: nn.Module, num_inputs: int) -> List[int]:
-    """The backbone outputs a neck reads: an FPN reads ``start_level`` to
-    ``backbone_end_level``; any other neck is taken to read them all."""
-    start = getattr(neck, 'start_level', None)
-    end = getattr(neck, 'backbone_end_level', None)
-    if isinstance(start, int) and isinstance(end, int):
-        return list(range(start, end))
-    return list(range(num_inputs))
+__all__ = ['TeacherNeckHints']
 
 
 @MODELS.register_module()
@@ -63,26 +54,18 @@ class TeacherNeckHints(nn.Module):
                  slots: Sequence[int],
                  norm_cfg: dict = dict(type='BN')) -> None:
         super().__init__()
-        by_stride = {s.stride: s for s in student_stages}
-        missing = [teacher_stages[i] for i in slots
-                   if teacher_stages[i].stride not in by_stride]
-        if missing:
-            raise ValueError(
-                'TeacherNeckHints: the teacher neck reads backbone outputs of '
-                f'strides {[t.stride for t in missing]} that no student '
-                f'backbone stage has (student strides '
-                f'{sorted(by_stride)}). Give the student backbone those '
-                f'out_indices, or leave hints off.')
+        students = student_stages_for('TeacherNeckHints', student_stages,
+                                      teacher_stages, slots)
         self.slots = list(slots)
         self.num_inputs = len(teacher_stages)
         self.sources: List[Tuple[str, str]] = [
-            (by_stride[teacher_stages[i].stride].name, teacher_stages[i].name)
-            for i in self.slots
+            (student.name, teacher_stages[i].name)
+            for student, i in zip(students, self.slots)
         ]
         self.bridges = nn.ModuleList([
-            ConvModule(by_stride[teacher_stages[i].stride].channels,
-                       teacher_stages[i].channels, 1, norm_cfg=norm_cfg)
-            for i in self.slots
+            ConvModule(student.channels, teacher_stages[i].channels, 1,
+                       norm_cfg=norm_cfg)
+            for student, i in zip(students, self.slots)
         ])
 
     def term_keys(self, teacher_levels: Sequence[Stage]) -> List[str]:
