@@ -114,3 +114,18 @@ def test_a_report_without_a_sweep_is_refused(tmp_path):
     report.write_text('{"sweep": {}}')
     with pytest.raises(ValueError, match='holds no weight sweep'):
         sweep.load_tuned_weights(str(report))
+
+
+def test_candidates_against_one_sweep_arm_are_not_rendered_as_a_sweep():
+    from hgd_mm_dev.benchmarks.tuning import report_markdown
+    runs = runs_of({'hgd@x1': [40.0, 41.0], 'v3:hints': [42.0, 42.5]})
+    summary = summarize(runs, [('v3:hints', 'hgd@x1')])
+    report = dict(setting=dict(split='tune'), teacher_bbox_mAP=47.4,
+                  runs=runs, summary=summary,
+                  sweep=sweep.sweep_summary(summary['methods']))
+    text = report_markdown(report)
+    assert '| v3:hints | hgd@x1 | 2 vs 2 | +1.75 [' in text
+    assert 'shipped weight' not in text
+    swept = summarize(runs_of({'hgd@x1': [40.0], 'hgd@x2': [41.0]}), [])
+    report.update(summary=swept, sweep=sweep.sweep_summary(swept['methods']))
+    assert '| hgd | 15 |' in report_markdown(report)

@@ -146,10 +146,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def report_markdown(report: dict) -> str:
-    """The sweep table where the study swept weights, else the candidates'
-    tables (:func:`.accuracy_report.markdown`)."""
-    if report.get('sweep'):
-        return sweep_markdown(report['sweep'],
+    """The sweep table where the study swept a weight (some method at two
+    multipliers or more), else the candidates' tables
+    (:func:`.accuracy_report.markdown`: a study of candidates against one
+    sweep arm, as HGD v3's against ``hgd@x1``, is not a sweep)."""
+    sweep = report.get('sweep') or {}
+    if any(len(entry['points']) > 1 for entry in sweep.values()):
+        return sweep_markdown(sweep,
                               report['summary']['methods'].get('baseline'),
                               report['teacher_bbox_mAP'])
     return markdown(report)
