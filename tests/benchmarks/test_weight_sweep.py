@@ -117,15 +117,61 @@ def test_a_report_without_a_sweep_is_refused(tmp_path):
 
 
 def test_candidates_against_one_sweep_arm_are_not_rendered_as_a_sweep():
-    from hgd_mm_dev.benchmarks.tuning import report_markdown
+    from hgd_mm_dev.benchmarks.tuning import report_markdown, swept_methods
     runs = runs_of({'hgd@x1': [40.0, 41.0], 'v3:hints': [42.0, 42.5]})
     summary = summarize(runs, [('v3:hints', 'hgd@x1')])
+    methods = swept_methods(summary['methods'], ['hgd@x1', 'v3:hints'])
+    assert 'hgd@x1' not in methods  # only the reference here
     report = dict(setting=dict(split='tune'), teacher_bbox_mAP=47.4,
                   runs=runs, summary=summary,
-                  sweep=sweep.sweep_summary(summary['methods']))
+                  sweep=sweep.sweep_summary(methods))
     text = report_markdown(report)
     assert '| v3:hints | hgd@x1 | 2 vs 2 | +1.75 [' in text
     assert 'shipped weight' not in text
-    swept = summarize(runs_of({'hgd@x1': [40.0], 'hgd@x2': [41.0]}), [])
-    report.update(summary=swept, sweep=sweep.sweep_summary(swept['methods']))
-    assert '| hgd | 15 |' in report_markdown(report)
+    # a sweep beside candidates: both tables
+    mixed = summarize(runs_of({'hgd@x1': [40.0], 'hgd@x2': [41.0],
+                               'neck+micro': [39.0]}), [])
+    kept = swept_methods(mixed['methods'], ['hgd@x1', 'hgd@x2', 'neck+micro'])
+    assert set(kept) == {'hgd@x1', 'hgd@x2', 'neck+micro'}
+    report.update(summary=mixed, sweep=sweep.sweep_summary(kept))
+    text = report_markdown(report)
+    assert '| hgd | 15 |' in text and '| neck+micro | 1 |' in text
+
+
+def test_tuning_arms_move_onto_a_setting_by_role():
+    from hgd_mm_dev.benchmarks.tuning import ARMS, on_setting
+    from hgd_mm_dev.mini.paths import SETTINGS
+    depth = SETTINGS['retinanet-depth']
+    pkd = on_setting(ARMS['pkd@x2'], 'retinanet-depth')
+    assert (pkd.name, pkd.config, pkd.setting) == (
+        'pkd@x2', depth['pkd'], 'retinanet-depth')
+    assert pkd.options == ARMS['pkd@x2'].options
+    cfg = Config.fromfile(pkd.config)
+    cfg.merge_from_dict(pkd.options)
+    assert lookup(cfg, 'model.distiller.distill_losses.loss_pkd_fpn0.'
+                  'loss_weight') == pytest.approx(12.0)
+    assert on_setting(ARMS['v3:review'], 'retinanet-depth').config == \
+        depth['hgd']
+    baseline = on_setting(ARMS['baseline'], 'retinanet-depth')
+    assert baseline.config == depth['student'] and not baseline.distill
+    with pytest.raises(ValueError, match="'fbkd@x1' needs a fbkd config"):
+        on_setting(ARMS['fbkd@x1'], 'retinanet-depth')
+
+
+def test_a_setting_sweeps_the_methods_it_has_by_default(monkeypatch):
+    from hgd_mm_dev.benchmarks import tuning
+    seen = {}
+
+    def stop(*args, **kwargs):
+        seen.update(kwargs, args=args)
+        raise SystemExit('prepared')
+    monkeypatch.setattr(tuning.study, 'prepare', stop)
+    with pytest.raises(SystemExit):
+        tuning.main(['--setting', 'retinanet-depth'])
+    assert seen['name'] == 'retinanet-depth'
+    assert seen['args'][3].endswith('work_dirs/settings/retinanet-depth')
+    depth = tuning.default_candidates('retinanet-depth')
+    assert depth[0] == 'baseline' and len(depth) == 1 + 4 * 5
+    assert {sweep.parse_arm_name(c)[0] for c in depth[1:]} == {
+        'pkd', 'cwd', 'mgd', 'hgd'}  # the setting has no fbkd, fitnet
+    assert len(tuning.default_candidates()) == 1 + 6 * 5

@@ -158,7 +158,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='also run every method of this weight sweep (the report of '
         'tools/benchmarks/tuning.py, e.g. docs/results/tuning.json) at its '
         'best multiplier: <method>_tuned rows, on the main pair and, '
-        'unchanged, on every --settings')
+        'unchanged, on every --settings (unless --settings-tuned)')
+    parser.add_argument(
+        '--settings-tuned', metavar='TUNING_REPORT',
+        help='the weight sweep the --settings\' tuned rows use instead of '
+        '--tuned, e.g. docs/results/tuning_retinanet-depth.json (tuned on '
+        'setting a, used unchanged on the others)')
     parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
                         choices=list(ABLATIONS))
     parser.add_argument('--split', default='val', choices=('val', 'tune'),
@@ -215,6 +220,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     setting = study.prepare(args.split, args.quick, args.data_root,
                             args.teacher_work_dir, args.cfg_options)
     tuned = load_tuned_weights(args.tuned) if args.tuned else {}
+    settings_tuned = (load_tuned_weights(args.settings_tuned)
+                      if args.settings_tuned else tuned)
     plan = plan_of(args, tuned)
     if args.import_runs:
         study.import_runs(args.import_runs, args.work_dir)
@@ -228,7 +235,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             configs['work_root'] + ('_quick' if args.quick else ''),
             args.cfg_options, name=name, teacher_cfg=configs['teacher'],
             student_cfgs=[configs['student']])
-        arms = setting_arms(name, tuned)
+        arms = setting_arms(name, settings_tuned)
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan
         runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
@@ -248,7 +255,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                          for arm, _ in plan if arm.options},
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
             options=setting.base_options,
-            tuned=dict(report=args.tuned, weights=tuned) if tuned else None),
+            tuned=dict(report=args.tuned, weights=tuned,
+                       settings_report=args.settings_tuned or args.tuned,
+                       settings_weights=settings_tuned)
+            if tuned or settings_tuned else None),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         teachers=teachers,

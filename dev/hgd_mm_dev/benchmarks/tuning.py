@@ -16,13 +16,14 @@ import argparse
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from ..mini.paths import HGD_CFG, REPO, RESULTS, STUDENT_CFG, TEACHER_CFG
+from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
+                          TEACHER_CFG)
 from . import study
 from .accuracy_report import markdown
-from .weight_sweep import (MULTIPLIERS, WEIGHTED, sweep_arms, sweep_markdown,
-                           sweep_summary)
+from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arms,
+                           sweep_markdown, sweep_summary)
 
-__all__ = ['CANDIDATES', 'parse_args', 'main']
+__all__ = ['CANDIDATES', 'V3_CANDIDATES', 'on_setting', 'parse_args', 'main']
 
 HGD = 'model.distiller.'
 #: Every mechanism pinned off, whatever the shipped defaults are, so a
@@ -108,6 +109,32 @@ SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
 ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
 
 
+def on_setting(arm: study.Arm, name: str) -> study.Arm:
+    """``arm`` (a main-pair arm) on the setting ``name`` of
+    :data:`SETTINGS`: the same name and options on the setting's config of
+    the same role (plain student, HGD or the peer); a clear error where the
+    setting has no such config."""
+    roles = {STUDENT_CFG: 'student', HGD_CFG: 'hgd'}
+    roles.update({WEIGHTED[m].config: m for m in WEIGHTED if m != 'hgd'})
+    role = roles.get(arm.config)
+    configs = SETTINGS[name]
+    if role not in configs:
+        raise ValueError(
+            f'tuning --setting {name}: the arm {arm.name!r} needs a '
+            f'{role or arm.config} config, which the setting does not have '
+            f'(it has {sorted(k for k in configs if k != "work_root")}); '
+            f'leave the arm out.')
+    return study.Arm(arm.name, configs[role], arm.options, arm.distill,
+                     setting=name)
+
+
+def default_candidates(setting: Optional[str] = None) -> List[str]:
+    """The plain student and every sweep arm (on ``setting``: of the
+    methods it has configs for)."""
+    return ['baseline', *(name for name in SWEEP if setting is None or
+                          parse_arm_name(name)[0] in SETTINGS[setting])]
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments.
 
@@ -117,18 +144,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Tuning study on the mini setting\'s tuning split.')
     parser.add_argument(
-        '--candidates', nargs='+', default=['baseline', *SWEEP],
+        '--candidates', nargs='+', default=None,
         choices=list(ARMS), metavar='ARM',
         help='arms to run (default: the plain student and the weight sweep '
-        f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}; '
+        f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}, '
+        'with --setting those of its methods; '
         f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
         f'{", ".join(V3_CANDIDATES)})')
+    parser.add_argument(
+        '--setting', choices=list(SETTINGS),
+        help='run the arms on this benchmark setting instead of the main '
+        'pair (the same names and options on its configs; its own teacher, '
+        'cached under work_dirs/settings/<setting>); default work dir '
+        'work_dirs/bench_tuning_<setting>, report tuning_<setting>')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--out-dir', default=RESULTS)
-    parser.add_argument('--out-name', default='tuning',
-                        help='the report is OUT_DIR/OUT_NAME.{json,md}')
-    parser.add_argument('--work-dir', default=osp.join(
-        REPO, 'work_dirs', 'bench_tuning'))
+    parser.add_argument('--out-name',
+                        help='the report is OUT_DIR/OUT_NAME.{json,md}; '
+                        'default tuning (tuning_<setting> with --setting)')
+    parser.add_argument('--work-dir', help='default work_dirs/bench_tuning '
+                        '(work_dirs/bench_tuning_<setting> with --setting)')
     parser.add_argument(
         '--teacher-work-dir',
         help='where the demo keeps (or trains) the cached teacher; default: '
@@ -146,16 +181,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def report_markdown(report: dict) -> str:
-    """The sweep table where the study swept a weight (some method at two
-    multipliers or more), else the candidates' tables
-    (:func:`.accuracy_report.markdown`: a study of candidates against one
-    sweep arm, as HGD v3's against ``hgd@x1``, is not a sweep)."""
-    sweep = report.get('sweep') or {}
-    if any(len(entry['points']) > 1 for entry in sweep.values()):
-        return sweep_markdown(sweep,
-                              report['summary']['methods'].get('baseline'),
-                              report['teacher_bbox_mAP'])
-    return markdown(report)
+    """The sweep table where the study swept weights, then the candidates'
+    tables (:func:`.accuracy_report.markdown`) where it ran candidates that
+    are not sweep arms."""
+    parts = []
+    if report.get('sweep'):
+        parts.append(sweep_markdown(
+            report['sweep'], report['summary']['methods'].get('baseline'),
+            report['teacher_bbox_mAP']))
+    if any(c != 'baseline' and parse_arm_name(c) is None
+           for c in report['summary']['methods']):
+        parts.append(markdown(report))
+    return '\n'.join(parts)
+
+
+def swept_methods(per_method: dict, candidates: Sequence[str]) -> dict:
+    """The methods of a study that belong in its sweep: all its sweep arms
+    but ``hgd@x1`` where it is only HGD v3's candidates' reference."""
+    reference_only = any(c in V3_CANDIDATES for c in candidates) and not any(
+        c.startswith('hgd@') and c != 'hgd@x1' for c in candidates)
+    return {m: stats for m, stats in per_method.items()
+            if not (reference_only and m == 'hgd@x1')}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -165,9 +211,27 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         argv: the arguments; ``sys.argv[1:]`` when None.
     """
     args = parse_args(argv)
-    setting = study.prepare('tune', args.quick, args.data_root,
-                            args.teacher_work_dir)
-    plan = [(ARMS[c], s) for s in args.seeds for c in args.candidates]
+    if args.candidates is None:
+        args.candidates = default_candidates(args.setting)
+    suffix = f'_{args.setting}' if args.setting else ''
+    args.out_name = args.out_name or f'tuning{suffix}'
+    args.work_dir = args.work_dir or osp.join(REPO, 'work_dirs',
+                                              f'bench_tuning{suffix}')
+    arms = ({c: on_setting(ARMS[c], args.setting) for c in args.candidates}
+            if args.setting else ARMS)
+    teacher_cfg = TEACHER_CFG
+    if args.setting:
+        configs = SETTINGS[args.setting]
+        teacher_cfg = configs['teacher']
+        setting = study.prepare(
+            'tune', args.quick, args.data_root, args.teacher_work_dir or
+            configs['work_root'] + ('_quick' if args.quick else ''),
+            name=args.setting, teacher_cfg=teacher_cfg,
+            student_cfgs=[configs['student']])
+    else:
+        setting = study.prepare('tune', args.quick, args.data_root,
+                                args.teacher_work_dir)
+    plan = [(arms[c], s) for s in args.seeds for c in args.candidates]
     if args.import_runs:
         study.import_runs(args.import_runs, args.work_dir)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
@@ -180,15 +244,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     summary = study.summarize(runs, comparisons)
     report = dict(
         setting=dict(
-            split='tune', teacher=osp.relpath(TEACHER_CFG, REPO),
-            candidates={c: dict(config=osp.relpath(ARMS[c].config, REPO),
-                                options=ARMS[c].options)
+            name=setting.name, split='tune',
+            teacher=osp.relpath(teacher_cfg, REPO),
+            candidates={c: dict(config=osp.relpath(arms[c].config, REPO),
+                                options=arms[c].options)
                         for c in args.candidates},
             seeds=args.seeds, options=setting.base_options),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         runs=runs,
         summary=summary,
-        sweep=sweep_summary(summary['methods']))
+        sweep=sweep_summary(swept_methods(summary['methods'],
+                                          args.candidates)))
     study.write_report(report, args.out_dir, args.out_name, report_markdown)
     return report
