@@ -2,7 +2,6 @@
 per-round ratios, the step profile), its JSON and markdown; no timing is
 asserted (the machine is shared)."""
 import json
-import os
 import os.path as osp
 import statistics
 
@@ -23,13 +22,11 @@ BASE = 'hgd / (student_only + teacher_forward)'
 
 
 def test_quick_run_times_rounds_and_profiles(mini_data, tmp_path):
-    # fp32 forced: bf16 autocast, where the CPU has it, takes about 3x the
-    # time on these tiny models, and no assertion is about precision.
     output = run([
         osp.join(REPO, 'tools', 'benchmarks', 'speed.py'), '--quick',
         '--methods', *METHODS, '--data-root', mini_data, '--out-dir',
         str(tmp_path)
-    ], env=dict(os.environ, HGD_MM_PRECISION='fp32'))
+    ])
     with open(tmp_path / 'speed.json') as f:
         result = json.load(f)
     assert set(result) == {'setting', 'runs', 'rounds', 'ratios', 'profile',
