@@ -23,6 +23,7 @@ from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
 
 from helpers import build, demo_batch
+from launcher import run_script
 from hgd_mm.model_converters import kd_to_student
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -34,13 +35,13 @@ FORBIDDEN = ('teacher', 'distiller', 'connector')
 
 
 def run_converter(*args: str) -> subprocess.CompletedProcess:
-    """The converter as a subprocess, from the repository root.
+    """The converter in a process of its own, from the repository root
+    (forked with the imports done: tests/launcher.py).
 
     Args:
         args: its command-line arguments.
     """
-    return subprocess.run([sys.executable, CONVERTER, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return run_script(CONVERTER, args, REPO, timeout=300)
 
 
 def one_optimizer_step(algorithm: torch.nn.Module) -> torch.optim.Optimizer:

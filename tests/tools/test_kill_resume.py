@@ -17,13 +17,12 @@ import os
 import os.path as osp
 import random
 import signal
-import subprocess
-import sys
 
 import torch
 
-from helpers import FP32, MINI, REPO
+from helpers import FP32, MINI, REPO, SMALL
 from kill_points import PHASES
+from launcher import run_script
 
 from hgd_mm.engine.resume import resolve_resume_checkpoint
 
@@ -36,12 +35,13 @@ ITERS_PER_EPOCH = 4  # the tests' 16 training images, batch 4
 # As tests/tools/test_reliability_runs.py: fixed seed, deterministic
 # algorithms, no random flip; balanced macro weights keep running means that
 # a resume must restore. No validation (it does not change the weights).
-# fp32, as every test run that is not about bf16 (tests/helpers.py).
+# fp32 and small images, as every test run that is not about bf16 or image
+# size (tests/helpers.py).
 OPTIONS = ['randomness.seed=0', 'randomness.deterministic=True',
            'train_dataloader.dataset.pipeline.3.prob=0.0',
            'model.distiller.macro.mode=balanced',
            'train_dataloader.batch_size=4', 'train_cfg.val_interval=1000',
-           f'train_cfg.max_epochs={EPOCHS}', FP32]
+           f'train_cfg.max_epochs={EPOCHS}', FP32, *SMALL]
 KILLED = -signal.SIGKILL
 
 
@@ -62,11 +62,12 @@ def launch(config, work_dir, teacher_ckpt, kill_at=None, resume=True):
     env.pop('HGD_KILL_AT', None)
     if kill_at is not None:
         env['HGD_KILL_AT'] = f'{kill_at[0]}:{kill_at[1]}'
-    args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
-            '--work-dir', str(work_dir), *(['--resume'] if resume else []),
+    # A process of its own (SIGKILL ends it), forked with the imports done.
+    args = [config, '--work-dir', str(work_dir),
+            *(['--resume'] if resume else []),
             '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}', *OPTIONS]
-    return subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=900)
+    return run_script(osp.join(REPO, 'tools', 'train.py'), args, REPO, env,
+                      timeout=900)
 
 
 def kill_points(rng: random.Random):
@@ -175,10 +176,9 @@ def test_resume_with_no_loadable_checkpoint_is_a_clear_error(
     (tmp_path / 'epoch_1.pth').write_bytes(b'PK\x03\x04 cut short')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
     config = osp.join(MINI, 'retinanet_r18_fpn64_mini.py')
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
-         '--work-dir', str(tmp_path), '--resume'],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = run_script(osp.join(REPO, 'tools', 'train.py'),
+                        [config, '--work-dir', str(tmp_path), '--resume'],
+                        REPO)
     assert result.returncode != 0
     assert 'ResumeError' in result.stderr
     assert 'none of the checkpoints' in result.stderr

@@ -65,8 +65,9 @@ def test_hgd_config_runs_under_mmdet_own_train_py(teacher_ckpt, tmp_path):
     mmdet_train = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
                            'train.py')
     config = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
+    # A bare interpreter: hgd_mm comes from the config's custom_imports.
     run([mmdet_train, config, '--work-dir', str(tmp_path), '--cfg-options',
-         *SHORT, f'model.teacher_ckpt={teacher_ckpt}'])
+         *SHORT, f'model.teacher_ckpt={teacher_ckpt}'], fresh=True)
     log = train_log(tmp_path)
     for stage in ['neck_0', 'neck_2', 'neck_4']:
         assert f'distill.loss_hgd_{stage}' in log
