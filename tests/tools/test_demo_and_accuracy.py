@@ -6,6 +6,8 @@ import json
 import os
 import os.path as osp
 
+import pytest
+
 from helpers import REPO, run
 
 
@@ -25,6 +27,11 @@ def test_demo_quick_then_accuracy_and_tuning_quick_reusing_its_teacher(
     assert '[pretrain]' in output and 'held-out crop accuracy' in output
     demo = json.load(open(tmp_path / 'demo.json'))
     assert demo['wall_s'] > 0 and len(demo['pretrained']) == 2
+    # every stage timed, in order, adding up to the wall time
+    from hgd_mm_dev.benchmarks.demo import STAGE_SHARES
+    assert list(demo['stage_s']) == [name for name, _ in STAGE_SHARES]
+    assert sum(demo['stage_s'].values()) == pytest.approx(demo['wall_s'])
+    assert min(demo['stage_s'].values()) >= 0
     assert demo['precision'] == 'fp32'
     assert {'model', 'bf16_native', 'flags'} <= set(demo['cpu'])
     logs = glob.glob(str(work / '*' / '*' / '*.log'))

@@ -77,7 +77,8 @@ def eta_line(stage: int, elapsed: float) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the demo; return its report (``rows``: model name -> run,
-    ``pretrained``, ``wall_s``).
+    ``pretrained``, ``wall_s``, ``stage_s``: stage name (as in
+    :data:`STAGE_SHARES`) -> its seconds).
 
     Args:
         argv: the arguments; ``sys.argv[1:]`` when None.
@@ -88,10 +89,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.work_dir is None:  # nor the full setting's teacher
         args.work_dir = QUICK_DEMO_ROOT if args.quick else DEMO_ROOT
     start = time.time()
+    starts = [0.0]  # each stage's start, in seconds since the demo's
     sizes = runs.QUICK_DATA if args.quick else {}
     print(eta_line(0, 0.0) + f' (data in {args.data_root})', flush=True)
     runs.ensure_mini_data(args.data_root, seed=args.seed, **sizes)
-    print(eta_line(1, time.time() - start), flush=True)
+    starts.append(time.time() - start)
+    print(eta_line(1, starts[-1]), flush=True)
     pretrained = runs.ensure_pretrained_backbones(
         [TEACHER_CFG, STUDENT_CFG],
         QUICK_PRETRAINED_ROOT if args.quick else PRETRAINED_ROOT,
@@ -99,12 +102,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     options = dict(runs.QUICK_OPTIONS if args.quick else {})
     options['randomness.seed'] = args.seed
 
-    print(eta_line(2, time.time() - start), flush=True)
+    starts.append(time.time() - start)
+    print(eta_line(2, starts[-1]), flush=True)
     teacher = runs.teacher_run(args.work_dir, args.data_root, options,
                                pretrained)
     distill_options = runs.distill_options(options)
     distill_options['model.teacher_ckpt'] = teacher['checkpoint']
-    print(eta_line(3, time.time() - start) + ' (side by side)', flush=True)
+    starts.append(time.time() - start)
+    print(eta_line(3, starts[-1]) + ' (side by side)', flush=True)
     jobs = [(STUDENT_CFG, 'student', options),
             (HGD_CFG, 'hgd', distill_options)]
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -119,11 +124,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             ('student (R18 x1/4, FPN 64)', student,
              runs.complexity(STUDENT_CFG)),
             ('student + HGD', hgd, runs.complexity(HGD_CFG))]
+    wall = time.time() - start
+    ends = starts[1:] + [wall]  # the students' stage ends with the table
     report = dict(
         rows={name: dict(run, **cost) for name, run, cost in rows},
         pretrained={osp.relpath(path, REPO): record
                     for path, record in pretrained.items()},
-        wall_s=time.time() - start,
+        wall_s=wall,
+        stage_s={name: end - begin for (name, _), begin, end in zip(
+            STAGE_SHARES, starts, ends)},
         precision=resolve_precision(), cpu=cpu_description())
     print('[demo] 5/5 table\n\n' + markdown(report))
     if args.out:

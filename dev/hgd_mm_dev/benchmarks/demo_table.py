@@ -14,8 +14,8 @@ def markdown(report: Dict[str, dict]) -> str:
     Args:
         report: what ``tools/demo.py --out`` writes: ``rows`` (model name
             -> run: metrics in %, params_m, flops_g, s_per_iter),
-            ``pretrained`` (checkpoint -> pre-training record) and
-            ``wall_s``.
+            ``pretrained`` (checkpoint -> pre-training record),
+            ``wall_s`` and ``stage_s`` (stage -> seconds).
     """
     rows = report['rows']
     lines = ['| model | mAP | AP50 | AP_s | AP_m | AP_l | params (M) | '
@@ -44,6 +44,10 @@ def markdown(report: Dict[str, dict]) -> str:
         wall = report['wall_s']
         lines.append(f'Wall time of the demo: {wall // 60:.0f} min '
                      f'{wall % 60:.0f} s.')
+    if 'stage_s' in report:  # recorded since stages are timed
+        lines.append('Stages: ' + ', '.join(
+            f'{name} {seconds / 60:.1f} min'
+            for name, seconds in report['stage_s'].items()) + '.')
     if 'precision' in report:  # recorded since the precision is chosen
         cpu = report.get('cpu', {})
         lines.append(f'Precision: {report["precision"]}, on '
