@@ -143,7 +143,8 @@ def sweep_markdown(sweep: Dict[str, dict], baseline: Optional[dict],
     multipliers = sorted({p['multiplier'] for e in sweep.values()
                           for p in e['points']})
     lines = [f'Teacher: {teacher:.2f} mAP on the `tune` split' + (
-        f'; plain student {baseline["mean"]:.2f} ({baseline["n"]} seeds)'
+        f'; plain student {baseline["mean"]:.2f} ({baseline["n"]} '
+        f'seed{"s" if baseline["n"] != 1 else ""})'
         if baseline else '') + '. Mean mAP over seeds (sample std, seeds); '
         'the best multiplier of each method in bold.', '',
         '| method | shipped weight | ' + ' | '.join(
