@@ -24,14 +24,8 @@ def refusing_local_paths(get_model: Callable) -> Callable:
 
     def get_model_or_refuse_local_path(cfg_path: str, *args, **kwargs):
         if isinstance(cfg_path, str) and '::' not in cfg_path:
-            from hgd_mm.engine.input_check import (LOCAL_CONFIG_PATTERN,
-                                                   LocalCfgPathError)
-            raise LocalCfgPathError(
-                f'cfg_path={cfg_path!r} names a local file, but MMRazor\'s '
-                f"cfg_path takes only 'package::path/to/config.py' names of "
-                f'installed packages (mmengine.hub.get_model), e.g. '
-                f"'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'. "
-                f'{LOCAL_CONFIG_PATTERN}')
+            from hgd_mm.engine.input_check import local_cfg_path_error
+            raise local_cfg_path_error('cfg_path', cfg_path)
         return get_model(cfg_path, *args, **kwargs)
 
     setattr(get_model_or_refuse_local_path, MARK, True)

@@ -70,12 +70,18 @@ def check_cfg_paths(cfg: Any) -> None:
         path = part.get('cfg_path') if isinstance(part, (dict, ConfigDict)) \
             else None
         if isinstance(path, str) and '::' not in path:
-            raise LocalCfgPathError(
-                f'model.{key}.cfg_path={path!r} names a local file, but '
-                f"MMRazor's cfg_path takes only 'package::path/to/config.py' "
-                f'names of installed packages (mmengine.hub.get_model), e.g. '
-                f"'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'. "
-                f'{LOCAL_CONFIG_PATTERN}')
+            raise local_cfg_path_error(f'model.{key}.cfg_path', path)
+
+
+def local_cfg_path_error(name: str, path: str) -> LocalCfgPathError:
+    """The error for a ``cfg_path`` that names a local file, naming the
+    pattern that works (here and in :mod:`hgd_mm.compat.local_cfg_path`)."""
+    return LocalCfgPathError(
+        f'{name}={path!r} names a local file, but '
+        f"MMRazor's cfg_path takes only 'package::path/to/config.py' "
+        f'names of installed packages (mmengine.hub.get_model), e.g. '
+        f"'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'. "
+        f'{LOCAL_CONFIG_PATTERN}')
 
 
 def teacher_config(cfg: Config) -> Optional[Config]:
