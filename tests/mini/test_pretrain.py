@@ -1,6 +1,7 @@
 """hgd_mm_dev.mini.pretrain: crops, a tiny pre-training, the checkpoint a real
 mmdet detector starts from, and the content-keyed cache."""
 import copy
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -83,3 +84,44 @@ def test_config_without_a_pretrained_init_is_a_clear_error():
     model.backbone.init_cfg = None
     with pytest.raises(ValueError, match="type='Pretrained'"):
         pretrain.detector_pretraining(model)
+
+
+def test_each_config_says_how_its_backbone_is_pretrained(monkeypatch):
+    # `make demo`'s configs pre-train shorter (mini_pretrain), into files
+    # of their own: the benchmarks' backbones are never replaced by them.
+    from hgd_mm_dev.mini import pretrain_cli
+    from hgd_mm_dev.mini.paths import (DEMO_STUDENT_CFG, DEMO_TEACHER_CFG,
+                                       STUDENT_CFG, TEACHER_CFG)
+    seen = {}
+
+    def ensure(backbone, normalisation, out_file, params, settings, log):
+        seen[out_file] = settings
+        return dict(key='k', reused=True, val_accuracy=1.0, num_classes=7)
+
+    monkeypatch.setattr(pretrain, 'ensure_pretrained', ensure)
+    configs = [TEACHER_CFG, STUDENT_CFG, DEMO_TEACHER_CFG, DEMO_STUDENT_CFG]
+    pretrain.pretrain_configs(configs)
+    root = Config.fromfile(STUDENT_CFG).pretrained_root  # as the env says
+    files = {osp.relpath(path, root): s for path, s in seen.items()}
+    default = pretrain.PretrainSettings()
+    assert files == {
+        'resnet18-w64.pth': default, 'resnet18-w16.pth': default,
+        'demo/resnet18-w32.pth': pretrain.PretrainSettings(epochs=4),
+        'demo/resnet18-w16.pth': pretrain.PretrainSettings(epochs=4)}
+
+    # explicit settings (quick runs, the CLI's flags) replace every config's
+    seen.clear()
+    pretrain.pretrain_configs(configs, settings=TINY)
+    assert set(seen.values()) == {TINY}
+    seen.clear()
+    pretrain_cli.main([DEMO_STUDENT_CFG])  # no flag: the config's own
+    assert list(seen.values()) == [pretrain.PretrainSettings(epochs=4)]
+    seen.clear()
+    pretrain_cli.main([DEMO_STUDENT_CFG, '--epochs', '12'])
+    assert list(seen.values()) == [pretrain.PretrainSettings(epochs=12)]
+
+
+def test_an_unknown_pretraining_field_is_a_clear_error():
+    cfg = Config(dict(mini_pretrain=dict(epochs=4, warmup=3)))
+    with pytest.raises(ValueError, match=r"\['warmup'\].*num_images"):
+        pretrain.config_settings(cfg)

@@ -8,7 +8,9 @@ default_hooks = dict(
     checkpoint=dict(
         type='AtomicCheckpointHook', interval=1, max_keep_ckpts=2))
 # The teacher of a distillation config is given as a checkpoint of the
-# teacher config; `make demo` trains it to this path.
+# teacher config; the benchmarks (tools/benchmarks/) train the main pair's to
+# this path. `make demo` trains its own, lighter teacher beside it
+# (configs/mini/demo/, work_dirs/demo/demo_teacher/).
 mini_teacher_ckpt = 'work_dirs/demo/teacher/teacher.pth'
 # Stop on a non-finite total loss before a checkpoint is written, never
 # saving NaN weights (max_nonfinite=N skips N such iterations first).
@@ -17,9 +19,11 @@ custom_hooks = [dict(type='NonFiniteLossHook', max_nonfinite=0)]
 # pre-trained backbones are missing (hgd_mm.engine.input_check).
 missing_files_hint = (
     'The mini setting makes its own data and backbones: `make demo` makes '
-    'all (data/mini_coco, work_dirs/mini_pretrained), or `python '
-    'tools/misc/make_mini_dataset.py data/mini_coco` and `python '
-    'tools/misc/pretrain_mini_backbone.py CONFIG`; set HGD_MINI_DATA / '
+    'the data (data/mini_coco) and its own pair\'s backbones '
+    '(work_dirs/mini_pretrained), `python tools/misc/make_mini_dataset.py '
+    'data/mini_coco` the data and `python '
+    'tools/misc/pretrain_mini_backbone.py CONFIG` the backbone of CONFIG; '
+    'the benchmarks make what they need; set HGD_MINI_DATA / '
     'HGD_MINI_PRETRAINED if they are elsewhere (now '
     '{{$HGD_MINI_DATA:data/mini_coco/}} and '
     '{{$HGD_MINI_PRETRAINED:work_dirs/mini_pretrained/}}).')

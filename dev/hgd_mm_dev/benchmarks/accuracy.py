@@ -174,8 +174,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         REPO, 'work_dirs', 'bench_accuracy'))
     parser.add_argument(
         '--teacher-work-dir',
-        help='where the demo keeps (or trains) the cached teacher; default: '
-        'work_dirs/demo (work_dirs/demo_quick with --quick)')
+        help='where the main pair\'s teacher is cached (trained when '
+        'missing) as <dir>/teacher/teacher.pth, the mini configs\' default '
+        'teacher_ckpt; default: work_dirs/demo (work_dirs/demo_quick with '
+        '--quick)')
     parser.add_argument('--data-root', help='default: data/mini_coco '
                         '(data/mini_coco_quick with --quick)')
     parser.add_argument('--quick', action='store_true',

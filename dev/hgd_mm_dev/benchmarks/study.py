@@ -82,8 +82,9 @@ def prepare(split: str,
         split: ``val`` (reported) or ``tune`` (for choosing).
         quick: tiny data, pre-training and runs (for the tests).
         data_root: the mini dataset; ``data/mini_coco(_quick)`` when None.
-        teacher_work_dir: where the teacher is cached; None: the demo's
-            (``work_dirs/demo``, ``work_dirs/demo_quick`` when quick).
+        teacher_work_dir: where the teacher is cached (``<dir>/teacher``);
+            None: ``work_dirs/demo`` (``work_dirs/demo_quick`` when quick),
+            beside the demo's own teacher (``<dir>/demo_teacher``).
         cfg_options: ``KEY=VALUE`` applied to every student run.
         name: the setting's name.
         teacher_cfg: its teacher's config (the main pair's by default).

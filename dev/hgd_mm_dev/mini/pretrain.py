@@ -20,7 +20,8 @@ import json
 import os
 import os.path as osp
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import cv2
@@ -70,6 +71,11 @@ class PretrainSettings:
     weight_decay: float = 0.05
 
 
+# The crops depend only on the generator's and the pre-training's settings:
+# the backbones pre-trained in one process (the demo's two, a benchmark's)
+# share them instead of drawing the same images again (callers never modify
+# the arrays in place).
+@lru_cache(maxsize=2)
 def object_crops(params: MiniDatasetParams, settings: PretrainSettings,
                  split_code: int,
                  num_images: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -320,6 +326,24 @@ def detector_pretraining(model: dict) -> Tuple[dict, dict, str]:
     return dict(backbone), normalisation, init_cfg['checkpoint']
 
 
+def config_settings(cfg) -> PretrainSettings:
+    """How a config's backbone is pre-trained: the defaults, with the fields
+    its ``mini_pretrain`` dict sets (``make demo``'s configs pre-train for
+    fewer epochs, into checkpoints of their own).
+
+    Args:
+        cfg: the detector's mmengine config.
+    """
+    overrides = dict(cfg.get('mini_pretrain', None) or {})
+    unknown = set(overrides) - {spec.name for spec in fields(PretrainSettings)}
+    if unknown:
+        raise ValueError(
+            f'mini_pretrain sets {sorted(unknown)}, which PretrainSettings '
+            f'does not have; use its fields: '
+            f'{[spec.name for spec in fields(PretrainSettings)]}.')
+    return PretrainSettings(**overrides)
+
+
 def pretrain_configs(configs: Sequence[str],
                      params: Optional[MiniDatasetParams] = None,
                      settings: Optional[PretrainSettings] = None,
@@ -331,16 +355,17 @@ def pretrain_configs(configs: Sequence[str],
     Args:
         configs: detector config files.
         params: the generator's parameters; the defaults when None.
-        settings: the pre-training settings; the defaults when None.
+        settings: the pre-training settings of every config; when None, each
+            config's own (:func:`config_settings`).
         log: where progress lines go.
     """
     from mmengine.config import Config
     records: Dict[str, dict] = {}
     for path in configs:
-        backbone, normalisation, out_file = detector_pretraining(
-            Config.fromfile(path).model)
+        cfg = Config.fromfile(path)
+        backbone, normalisation, out_file = detector_pretraining(cfg.model)
         if out_file not in records:
-            records[out_file] = ensure_pretrained(backbone, normalisation,
-                                                  out_file, params, settings,
-                                                  log)
+            records[out_file] = ensure_pretrained(
+                backbone, normalisation, out_file, params,
+                settings or config_settings(cfg), log)
     return records

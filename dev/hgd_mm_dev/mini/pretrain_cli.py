@@ -26,8 +26,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='plain detector configs, e.g. '
                         'configs/mini/retinanet_r18_fpn64_mini.py')
     for spec in fields(PretrainSettings):
-        parser.add_argument('--' + spec.name.replace('_', '-'),
-                            type=type(spec.default), default=spec.default)
+        parser.add_argument(
+            '--' + spec.name.replace('_', '-'), type=type(spec.default),
+            help=f'default {spec.default} (or what the config\'s '
+            f'mini_pretrain sets); any of these flags replaces every '
+            f'config\'s own settings')
     return parser.parse_args(argv)
 
 
@@ -38,10 +41,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         argv: the arguments; ``sys.argv[1:]`` when None.
     """
     args = parse_args(argv)
-    settings = PretrainSettings(**{
-        spec.name: getattr(args, spec.name)
-        for spec in fields(PretrainSettings)
-    })
+    given = {spec.name: getattr(args, spec.name)
+             for spec in fields(PretrainSettings)
+             if getattr(args, spec.name) is not None}
+    # no flag: each config's own settings (pretrain.config_settings)
+    settings = PretrainSettings(**given) if given else None
     records = pretrain_configs(args.configs, MiniDatasetParams(), settings)
     for path, record in records.items():
         took = ('reused' if record['reused'] else

@@ -203,7 +203,8 @@ def ensure_pretrained_backbones(configs: Iterable[str], root: str,
         quick: tiny pre-training (:data:`QUICK_PRETRAIN`), for the tests.
     """
     os.environ['HGD_MINI_PRETRAINED'] = root.rstrip('/') + '/'
-    settings = PretrainSettings(**(QUICK_PRETRAIN if quick else {}))
+    # each config's own settings (its mini_pretrain), or the tiny ones
+    settings = PretrainSettings(**QUICK_PRETRAIN) if quick else None
     return pretrain_configs(list(configs), MiniDatasetParams(), settings)
 
 
@@ -224,32 +225,38 @@ def teacher_run(work_root: str,
                 data_root: str,
                 options: dict,
                 pretrained: Optional[Dict[str, dict]] = None,
-                teacher_cfg: str = TEACHER_CFG) -> dict:
-    """Train a mini teacher into ``work_root/teacher``, or reuse it when the
+                teacher_cfg: str = TEACHER_CFG,
+                name: str = 'teacher') -> dict:
+    """Train a mini teacher into ``work_root/name``, or reuse it when the
     teacher config, the data and the options are unchanged.
 
     Args:
-        work_root: holds the ``teacher`` work dir and its cache.
+        work_root: holds the teacher's work dir and its cache.
         data_root: the mini dataset.
         options: ``--cfg-options`` of the teacher run.
         pretrained: the pre-trained backbones' records
             (:func:`ensure_pretrained_backbones`); their keys are part of
             the teacher's.
         teacher_cfg: the teacher's config; the main pair's by default.
+        name: the teacher's work dir under ``work_root``; the checkpoint is
+            ``work_root/name/teacher.pth``.
     """
-    work_dir = osp.join(work_root, 'teacher')
+    work_dir = osp.join(work_root, name)
     cache = osp.join(work_dir, 'teacher.json')
+    # Always this work dir's own checkpoint, never the path the record
+    # names: a teacher folder copied from another work root (whose
+    # teacher.pth may since hold another model) is reused as it is here.
+    checkpoint = osp.join(work_dir, 'teacher.pth')
     key = teacher_key(teacher_cfg, data_root, options, pretrained)
     if osp.exists(cache):
         with open(cache) as f:
             cached = json.load(f)
-        if cached.get('key') == key and osp.exists(cached['checkpoint']):
-            print(f'[teacher] reusing {cached["checkpoint"]}', flush=True)
-            return cached
+        if cached.get('key') == key and osp.exists(checkpoint):
+            print(f'[teacher] reusing {checkpoint}', flush=True)
+            return dict(cached, checkpoint=checkpoint)
     print('[teacher] training (cached for the next run)', flush=True)
     run = train(teacher_cfg, work_dir, options, label='teacher',
                 data_root=data_root)
-    checkpoint = osp.join(work_dir, 'teacher.pth')
     shutil.copyfile(run['checkpoint'], checkpoint)
     run.update(key=key, checkpoint=checkpoint)
     with open(cache, 'w') as f:
@@ -291,13 +298,15 @@ def distill_options(options: Dict[str, object]) -> Dict[str, object]:
             for k, v in options.items()}
 
 
-def complexity(config: str, size: int = 160) -> Dict[str, float]:
+def complexity(config: str, size: Optional[int] = None) -> Dict[str, float]:
     """Params (M) and FLOPs (G, mmengine's counter) of a config's detector
     (the student, for a distillation config) on one size x size image.
 
     Args:
         config: the config file.
-        size: the square input side.
+        size: the square input side; by default the scale of the Resize of
+            the config's test pipeline (the mini configs: 160, the demo's
+            128).
     """
     import torch
     from mmengine.analysis import get_model_complexity_info
@@ -310,6 +319,10 @@ def complexity(config: str, size: int = 160) -> Dict[str, float]:
     from mmdet.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config)
+    if size is None:
+        resize = [t for t in cfg.test_dataloader.dataset.pipeline
+                  if t['type'] == 'Resize']
+        size = max(resize[0]['scale'])
     model_cfg = cfg.model.get('architecture', cfg.model)
     model = MODELS.build(model_cfg)
     model.eval()

@@ -6,6 +6,12 @@
 #                   teacher's, as on COCO (R101 -> R50 share 256-channel FPNs)
 #   student_narrow: the heterogeneous pair's student: quarter-width backbone,
 #                   16-channel FPN, 1 head conv (connectors matter here)
+#   demo_teacher:   `make demo`'s teacher (configs/mini/demo/): the teacher
+#   demo_student    at half the backbone width (32 base channels), same FPN
+#                   and head; and the student; both with backbones of their
+#                   own (pre-trained shorter, under <pretrained_root>demo/),
+#                   so that the demo runs from nothing within 15 minutes on
+#                   2 cores in fp32 too
 # Every backbone starts from weights pre-trained on the mini data, as COCO
 # detectors start from ImageNet (dev/hgd_mm_dev/mini/pretrain.py; made by
 # `python tools/misc/pretrain_mini_backbone.py CONFIG`, or by `make demo` and
@@ -16,7 +22,7 @@ num_classes = 6
 pretrained_root = '{{$HGD_MINI_PRETRAINED:work_dirs/mini_pretrained/}}'
 
 
-def _retinanet(base_channels, fpn_channels, head_convs):
+def _retinanet(base_channels, fpn_channels, head_convs, backbone_file=None):
     return dict(
         _scope_='mmdet',
         type='RetinaNet',
@@ -39,7 +45,8 @@ def _retinanet(base_channels, fpn_channels, head_convs):
             style='pytorch',
             init_cfg=dict(
                 type='Pretrained',
-                checkpoint=f'{pretrained_root}resnet18-w{base_channels}.pth')),
+                checkpoint=pretrained_root + (
+                    backbone_file or f'resnet18-w{base_channels}.pth'))),
         neck=dict(
             type='FPN',
             in_channels=[base_channels * 2**i for i in range(4)],
@@ -92,3 +99,7 @@ def _retinanet(base_channels, fpn_channels, head_convs):
 teacher = _retinanet(base_channels=64, fpn_channels=64, head_convs=2)
 student = _retinanet(base_channels=16, fpn_channels=64, head_convs=2)
 student_narrow = _retinanet(base_channels=16, fpn_channels=16, head_convs=1)
+demo_teacher = _retinanet(base_channels=32, fpn_channels=64, head_convs=2,
+                          backbone_file='demo/resnet18-w32.pth')
+demo_student = _retinanet(base_channels=16, fpn_channels=64, head_convs=2,
+                          backbone_file='demo/resnet18-w16.pth')
