@@ -3,8 +3,8 @@ weights equal an uninterrupted run's bit for bit and no finished epoch is lost.
 
 Kill points are (iteration, phase) pairs drawn with a seeded generator
 (tests/kill_points.py: after an optimizer step, before a checkpoint write,
-half-way through one, between the checkpoint and ``last_checkpoint``); at least
-one is inside a write. A longer run, as a command:
+half-way through one, between the checkpoint and ``last_checkpoint``); each
+phase is hit at least once (6 kills by default). A longer run, as a command:
 
     HGD_KILL_TEST_KILLS=30 HGD_KILL_TEST_EPOCHS=6 HGD_KILL_TEST_SEED=1 \\
         python -m pytest tests/tools/test_kill_resume.py
@@ -28,7 +28,7 @@ from hgd_mm.engine.resume import resolve_resume_checkpoint
 
 HGD = osp.join(MINI, 'hgd_retina_r18_retina_r18-w16_mini.py')
 TESTS = osp.dirname(osp.dirname(osp.abspath(__file__)))
-KILLS = int(os.environ.get('HGD_KILL_TEST_KILLS', 10))
+KILLS = int(os.environ.get('HGD_KILL_TEST_KILLS', 6))
 EPOCHS = int(os.environ.get('HGD_KILL_TEST_EPOCHS', 3))
 SEED = int(os.environ.get('HGD_KILL_TEST_SEED', 0))
 ITERS_PER_EPOCH = 4  # the tests' 16 training images, batch 4
@@ -71,13 +71,16 @@ def launch(config, work_dir, teacher_ckpt, kill_at=None, resume=True):
 
 
 def kill_points(rng: random.Random):
-    """``KILLS`` distinct points in training order, one inside a write."""
+    """``KILLS`` distinct points in training order: one in every phase (so
+    that a short run still kills after a step, before a write, inside one
+    and before the pointer), the rest drawn from all of them."""
     ends = [e * ITERS_PER_EPOCH for e in range(1, EPOCHS + 1)]
     points = [(i, 'step') for i in range(1, EPOCHS * ITERS_PER_EPOCH + 1)]
     points += [(i, p) for i in ends for p in PHASES[1:]]
-    in_write = rng.choice([p for p in points if p[1] == 'mid_write'])
-    chosen = [in_write] + rng.sample([p for p in points if p != in_write],
-                                     KILLS - 1)
+    chosen = [rng.choice([p for p in points if p[1] == phase])
+              for phase in PHASES]
+    chosen += rng.sample([p for p in points if p not in chosen],
+                         KILLS - len(chosen))
     return sorted(chosen, key=lambda p: (p[0], PHASES.index(p[1])))
 
 
