@@ -31,18 +31,10 @@ from mmdet.utils import register_all_modules
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 register_all_modules(init_default_scope=False)
+pytestmark = pytest.mark.usefixtures('one_thread')  # tests/configs/conftest.py
 
 IMAGE_SIZE = 128  # divisible by the largest stride (P7: 128)
 BATCH_SIZE = 2  # >1: HGD standardises over the batch
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread (a shared 2-core CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')

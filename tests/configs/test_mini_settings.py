@@ -31,6 +31,7 @@ from mmdet.utils import register_all_modules
 from mmrazor.registry import MODELS as MMRAZOR_MODELS
 
 register_all_modules(init_default_scope=False)
+pytestmark = pytest.mark.usefixtures('one_thread')  # tests/configs/conftest.py
 
 DISTILLERS = ('hgd', 'pkd', 'cwd', 'mgd')
 #: Every config of the settings, once (resnet-mobilenetv2's teacher is
@@ -63,15 +64,6 @@ EXPECTED_BACKBONE_CHANNELS = {
     'fcos-depth': RESNET_STAGES,
     'resnet-mobilenetv2': [(16, 32), (16, 64), (48, 128), (160, 256)],
 }
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread (a shared 2-core CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope='module')
