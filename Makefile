@@ -3,6 +3,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# Test processes, one intra-op thread each: tiny models step no faster on two
+# OpenMP threads, and two threads beside another busy process spin at every
+# barrier; two single-threaded workers keep both cores busy.
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup test demo bench-accuracy bench-tuning bench-speed clean
 
@@ -11,7 +15,8 @@ setup:
 
 # The test suite. pytest's exit code 5 ("no tests collected") is a failure here.
 test: setup
-	@$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+	@OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) \
+	    --dist loadfile tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 

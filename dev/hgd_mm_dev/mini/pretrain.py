@@ -21,7 +21,6 @@ import os
 import os.path as osp
 import time
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import cv2
@@ -71,11 +70,6 @@ class PretrainSettings:
     weight_decay: float = 0.05
 
 
-# The crops depend only on the generator's and the pre-training's settings:
-# the backbones pre-trained in one process (the demo's two, a benchmark's)
-# share them instead of drawing the same images again (callers never modify
-# the arrays in place).
-@lru_cache(maxsize=2)
 def object_crops(params: MiniDatasetParams, settings: PretrainSettings,
                  split_code: int,
                  num_images: int) -> Tuple[np.ndarray, np.ndarray]:
