@@ -1,6 +1,7 @@
 """Attributing a step's time to its parts: forward by range, backward by
 the autograd nodes a part's forward created."""
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from hgd_mm_dev.benchmarks.step_profile import marked, profile_step
@@ -92,6 +93,40 @@ def test_parts_forward_and_backward_are_attributed():
     assert rows['teacher forward']['backward_ms'] == 0
     assert rows['student forward + detection loss']['backward_ms'] > 0
     assert abs(sum(r['share'] for r in rows.values()) - 1) < 1e-9
+
+
+class StandardisingDistiller(Distiller):
+    """A standardisation preceded, outside its range, by ops that create no
+    autograd node (views of the teacher's features, which need no gradient)
+    but carry the number the standardisation's node then takes, as the
+    reshapes before HGD's standardisation in fp32."""
+
+    def normalize(self, x):
+        return F.batch_norm(x, None, None, training=True)
+
+    def compute_distill_losses(self, student, teacher):
+        aligned = self.stage_connectors['s'](student)
+        teacher = teacher.reshape(-1).reshape(teacher.shape)
+        return self.imitation_loss(self.normalize(aligned), teacher)
+
+
+def test_a_node_counts_for_the_part_whose_op_created_it():
+    torch.manual_seed(0)
+    model = ToyDistill()
+    model.distiller = StandardisingDistiller()
+    wrapper = ToyOptimWrapper(list(model.parameters()))
+    features = torch.randn(512, 256)
+
+    def step():
+        student = model.student(model.data_preprocessor(features))
+        loss = model.parse_losses({'loss': model.distiller.
+                                   compute_distill_losses(student, features)})
+        wrapper.backward(loss)
+        wrapper.step()
+        wrapper.zero_grad()
+
+    rows = {r['part']: r for r in profile_step(step, model, wrapper, 2)}
+    assert rows['distillation: standardisation']['backward_ms'] > 0
 
 
 def test_marks_leave_nothing_behind():

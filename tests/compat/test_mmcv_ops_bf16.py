@@ -36,10 +36,13 @@ def run_roi_align(dtype: torch.dtype) -> torch.Tensor:
 OPS = {'nms': run_nms, 'roi_align': run_roi_align}
 
 
-def wrapper_context():
+def wrapper_context(precision: str = 'bf16'):
+    # bf16 forced by default: with 'auto', a CPU without native bf16 trains
+    # in fp32, where nothing is patched (test_fp32_wrapper_leaves_mmcv_alone).
     model = nn.Linear(1, 1)
     wrapper = CPUAmpOptimWrapper(
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+        precision=precision)
     return wrapper.optim_context(model)
 
 
@@ -88,6 +91,11 @@ def test_nested_contexts_cast_until_the_outer_one_exits():
             pass
         assert run_nms(torch.bfloat16).tolist() == [0, 2]
     assert_upstream_ops()
+
+
+def test_fp32_wrapper_leaves_mmcv_alone():
+    with wrapper_context('fp32'):
+        assert_upstream_ops()
 
 
 def test_switched_off_the_wrapper_leaves_mmcv_alone(monkeypatch):

@@ -6,7 +6,8 @@ parts of a ``FpnTeacherDistill`` step marked by ``record_function`` ranges
 package code carries no profiling hooks). A part's forward time is the time
 spent inside its range, less any part nested in it; its backward time is
 that of the autograd nodes its forward ops created (matched by the
-profiler's ``sequence_nr``), so the backward of a connector counts as the
+profiler's ``sequence_nr``: a node is the last forward op's with its number),
+so the backward of a connector counts as the
 connector's, not as "backward". What is left of the backward (gradient
 accumulation, the engine itself) stays under ``backward (rest)``.
 
@@ -129,7 +130,11 @@ def attribute_times(events) -> Dict[str, Dict[str, float]]:
                                        nested_part_time(event))
         elif event.name.startswith('autograd::engine::evaluate_function'):
             backward_nodes.append(event)
-        elif event.sequence_nr >= 0 and event.sequence_nr not in forward_part:
+        elif event.sequence_nr >= 0:
+            # An op that creates no autograd node (a view of a tensor that
+            # needs no gradient) still carries the number the next node will
+            # take; the events come in time order, so the last forward op
+            # with a number is the one that created its node.
             part = part_of(event)
             if part is not None and part != BACKWARD:
                 forward_part[event.sequence_nr] = part
