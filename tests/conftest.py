@@ -90,3 +90,16 @@ def teacher_ckpt(mini_data, tmp_path_factory):
     ckpt = shared_folder(tmp_path_factory, 'teacher', make) / 'epoch_1.pth'
     assert ckpt.exists()
     return str(ckpt)
+
+
+# Whole training runs through the tools, and the packaging test's install,
+# take minutes where a unit test takes seconds.
+LONG_FIRST = (os.path.join(HERE, 'tools') + os.sep,
+              os.path.join(HERE, 'test_packaging.py'))
+
+
+def pytest_collection_modifyitems(items):
+    """The long test files first: pytest-xdist hands files out in this
+    order, so the long ones start at once and the short ones fill in
+    around them, instead of the longest starting last."""
+    items.sort(key=lambda item: not str(item.fspath).startswith(LONG_FIRST))
