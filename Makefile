@@ -3,9 +3,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
-# Test processes, one intra-op thread each: tiny models step no faster on two
-# OpenMP threads, and two threads beside another busy process spin at every
-# barrier; two single-threaded workers keep both cores busy.
+# Test processes, one intra-op thread each: a serial suite left a core idle
+# while a test trained, and two OpenMP threads beside another busy process
+# wait at every barrier; two single-threaded workers keep both cores busy.
 PYTEST_WORKERS ?= 2
 
 .PHONY: setup test demo bench-accuracy bench-tuning bench-speed clean
