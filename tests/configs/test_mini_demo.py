@@ -14,9 +14,7 @@ from typing import Dict
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import _load_checkpoint, save_checkpoint
-from torch import nn
 
 import hgd_mm  # noqa: F401  (compat fixes + HGD components)
 from hgd_mm.engine.teacher_checkpoint import TeacherCheckpointError
@@ -25,16 +23,11 @@ from hgd_mm_dev.mini.paths import (DEMO_HGD_CFG, DEMO_ROOT, DEMO_STUDENT_CFG,
                                    HGD_CFG, REPO, STUDENT_CFG, TEACHER_CFG)
 from hgd_mm_dev.mini.pretrain import (PretrainSettings,
                                       detector_pretraining, pretrain_configs)
-from mmdet.registry import MODELS as MMDET_MODELS
-from mmdet.testing import demo_mm_inputs
 from mmdet.utils import register_all_modules
-from mmrazor.registry import MODELS as MMRAZOR_MODELS
+from model_steps import build, training_step
 
 register_all_modules(init_default_scope=False)
 pytestmark = pytest.mark.usefixtures('one_thread')  # tests/configs/conftest.py
-
-IMAGE_SIZE = 128  # divisible by the largest stride (P7: 128)
-BATCH_SIZE = 2  # >1: HGD standardises over the batch
 
 
 @pytest.fixture(scope='module')
@@ -46,38 +39,6 @@ def pretrained(mini_data) -> Dict[str, dict]:
                                 num_images=12, num_val_images=4, epochs=1,
                                 batch_size=8),
                             log=lambda _: None)
-
-
-def build(model_cfg, teacher_ckpt=None) -> nn.Module:
-    """Build as a Runner does (backbones from their Pretrained init_cfg)."""
-    model_cfg = copy.deepcopy(model_cfg)
-    if model_cfg.get('_scope_') == 'mmrazor':
-        model_cfg.teacher_ckpt = teacher_ckpt
-        model = MMRAZOR_MODELS.build(model_cfg)
-    else:
-        model = MMDET_MODELS.build(model_cfg)
-    model.init_weights()
-    return model
-
-
-def training_step(model: nn.Module) -> Dict[str, float]:
-    """One forward/backward/update on a tiny random batch; the log vars."""
-    torch.manual_seed(0)
-    packed = demo_mm_inputs(
-        BATCH_SIZE, image_shapes=[(3, IMAGE_SIZE, IMAGE_SIZE)] * BATCH_SIZE,
-        num_classes=6, num_items=[3] * BATCH_SIZE, with_mask=False)
-    MessageHub.get_current_instance().update_info('max_iters', 1000)
-    model.train()
-    student = getattr(model, 'student', model)
-    optimizer = torch.optim.SGD(
-        [p for p in student.parameters() if p.requires_grad], lr=1e-3)
-    data = model.data_preprocessor(packed, True)
-    loss, log_vars = model.parse_losses(model(**data, mode='loss'))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return {key: float(torch.as_tensor(value).detach())
-            for key, value in log_vars.items()}
 
 
 def without_schedule(cfg: Config) -> dict:

@@ -15,7 +15,6 @@ from typing import Dict, Tuple
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
@@ -26,9 +25,8 @@ from hgd_mm_dev.mini.pretrain import (PretrainSettings,
                                       detector_pretraining, pretrain_configs,
                                       pretrain_key)
 from mmdet.registry import MODELS as MMDET_MODELS
-from mmdet.testing import demo_mm_inputs
 from mmdet.utils import register_all_modules
-from mmrazor.registry import MODELS as MMRAZOR_MODELS
+from model_steps import BATCH_SIZE, build, tiny_batch, training_step
 
 register_all_modules(init_default_scope=False)
 pytestmark = pytest.mark.usefixtures('one_thread')  # tests/configs/conftest.py
@@ -41,8 +39,6 @@ CONFIGS = sorted({
     for setting in SETTINGS.values()
     for role, path in setting.items() if role != 'work_root'
 })
-IMAGE_SIZE = 128  # divisible by the largest stride (P7: 128)
-BATCH_SIZE = 2  # >1: PKD and HGD standardise over the batch
 TINY_PRETRAIN = PretrainSettings(num_images=12, num_val_images=4, epochs=1,
                                  batch_size=8)
 # What HGD pairs by default (every FPN level, by stride): (student stage,
@@ -93,46 +89,6 @@ def stage_row(student, teacher) -> Tuple[str, str, int, int, int]:
     assert student.stride == teacher.stride
     return (student.name, teacher.name, student.stride, student.channels,
             teacher.channels)
-
-
-def build(model_cfg) -> nn.Module:
-    """Build as a Runner does (backbones from their Pretrained init_cfg);
-    the teacher starts from its own init_cfg instead of a trained
-    checkpoint, which the tests do not have."""
-    model_cfg = copy.deepcopy(model_cfg)
-    if model_cfg.get('_scope_') == 'mmrazor':
-        model_cfg.teacher_ckpt = None
-        model = MMRAZOR_MODELS.build(model_cfg)
-    else:
-        model = MMDET_MODELS.build(model_cfg)
-    model.init_weights()
-    return model
-
-
-def tiny_batch(num_classes: int) -> dict:
-    """A random batch of BATCH_SIZE images with 3 boxes each."""
-    torch.manual_seed(0)
-    return demo_mm_inputs(
-        BATCH_SIZE, image_shapes=[(3, IMAGE_SIZE, IMAGE_SIZE)] * BATCH_SIZE,
-        num_classes=num_classes, num_items=[3] * BATCH_SIZE, with_mask=False)
-
-
-def training_step(model: nn.Module, num_classes: int) -> Dict[str, float]:
-    """One forward/backward/update on a tiny random batch; the log vars."""
-    packed = tiny_batch(num_classes)
-    # As inside a Runner: schedules that decay over training read max_iters.
-    MessageHub.get_current_instance().update_info('max_iters', 1000)
-    model.train()
-    student = getattr(model, 'student', model)
-    params = [p for p in student.parameters() if p.requires_grad]
-    optimizer = torch.optim.SGD(params, lr=1e-3)
-    data = model.data_preprocessor(packed, True)
-    loss, log_vars = model.parse_losses(model(**data, mode='loss'))
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return {key: float(torch.as_tensor(value).detach())
-            for key, value in log_vars.items()}
 
 
 def test_every_setting_lists_existing_configs():
