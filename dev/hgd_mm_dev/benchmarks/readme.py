@@ -26,6 +26,7 @@ HEADING = re.compile(r'(#{1,6}) ')
 SECTIONS: Dict[str, Callable[..., str]] = {
     'accuracy': accuracy_report.markdown,
     'tuning': tuning.report_markdown,
+    'tuning_retinanet-depth': tuning.report_markdown,
     'tuning_v3': tuning.report_markdown,
     'tuning_hgd_v2': tuning.report_markdown,
     'speed': speed_report.format_markdown,
