@@ -31,3 +31,30 @@ def test_goals_pick_the_best_peer_and_flip_ablations():
     assert rows[-1] == ('| HGD closes >= 60 % of the teacher - student '
                         'gap | 67% | yes |')
     assert 'Goals of HGD v2:' in markdown(report)
+
+
+def test_a_further_setting_is_measured_against_its_own_student_and_teacher():
+    report = report_of({'baseline': 20.0, 'hgd': 26.0,
+                        'retinanet-depth:baseline': 30.0,
+                        'retinanet-depth:hgd': 33.0, 'v3:hints': 27.0})
+    report['teacher_bbox_mAP'] = 28.0
+    report['teachers'] = {'retinanet-quarter-width': {'bbox_mAP': 28.0},
+                          'retinanet-depth': {'bbox_mAP': 36.0}}
+    text = markdown(report)
+    main, depth = text.split('**Setting `retinanet-depth`**')
+    # Main pair: (26 - 20) / (28 - 20) = 75 %; the setting's rows not in it.
+    assert '| hgd | 3 | 26.00 | 0.20 |' in main and '| +6.00 | 75% |' in main
+    assert 'retinanet-depth:' not in main.split('**Main pair')[1]
+    # A candidate's name is no setting: its row stays with the main pair.
+    assert '| v3:hints | 3 | 27.00 | 0.20 |' in main
+    assert '**Setting `v3`' not in text
+    # Setting a: +3 over its own student, (33 - 30) / (36 - 30) = 50 %.
+    assert '| retinanet-depth:hgd | 3 | 33.00 |' in depth
+    assert '| +3.00 | 50% |' in depth.split('Differences')[0]
+
+
+def test_a_setting_without_its_teacher_score_gives_no_gap_share():
+    report = report_of({'retinanet-depth:baseline': 30.0,
+                        'retinanet-depth:hgd': 33.0})
+    table = markdown(report).split('**Setting `retinanet-depth`**')[1]
+    assert '| +3.00 | n/a |' in table

@@ -68,3 +68,17 @@ def test_plot_has_a_panel_per_setting(tmp_path):
     path = tmp_path / 'm.png'
     sm.plot_matrix(runs, sm.matrix_summary(runs), str(path))
     assert path.stat().st_size > 1000
+
+
+def test_narrow_pair_runs_never_join_the_main_pair_row():
+    from hgd_mm_dev.benchmarks.accuracy import HETEROGENEOUS
+    assert {arm.setting for arm in HETEROGENEOUS.values()} == {sm.NARROW_FPN}
+    # Runs made while those arms recorded the main pair's setting.
+    runs = [dict(method=m, seed=s, bbox_mAP=v, setting=sm.QUARTER_WIDTH)
+            for m, v in (('hgd', 30.0), ('narrow_hgd', 20.0),
+                         ('pkd', 29.0), ('narrow_pkd', 19.0))
+            for s in range(3)]
+    table = sm.matrix_summary(runs)
+    assert table[sm.QUARTER_WIDTH]['methods']['hgd']['n'] == 3
+    assert table[sm.QUARTER_WIDTH]['methods']['hgd']['mean'] == 30.0
+    assert table[sm.NARROW_FPN]['methods']['pkd']['mean'] == 19.0

@@ -39,3 +39,21 @@ def test_a_committed_report_seeds_a_fresh_work_dir_once(tmp_path):
     assert import_runs(str(report), str(work)) == 2  # 'old' has no teacher
     assert import_runs(str(report), str(work)) == 0  # not twice
     assert [r['seed'] for r in load_runs(str(work / 'runs.json'))] == [0, 1]
+
+
+def test_a_report_takes_the_run_made_last(tmp_path):
+    from hgd_mm_dev.benchmarks.study import Arm, Setting, run_arms
+    work = tmp_path / 'work'
+    work.mkdir()
+    arm = Arm('pkd@x1', 'unused.py')
+    # Retrained after a change of code: the stale runs stay in the file.
+    for key, score in (('old', 20.0), ('new', 25.0)):
+        for seed in (0, 1):
+            append_run(str(work / 'runs.json'),
+                       dict(method='pkd@x1', seed=seed, split='tune',
+                            teacher_key='t', arm_key=key, bbox_mAP=score))
+    setting = Setting(str(tmp_path), 'tune', dict(key='t'), {}, {}, False)
+    runs = run_arms([(arm, 0), (arm, 1)], setting, str(work),
+                    report_only=True)
+    assert [(r['seed'], r['arm_key']) for r in runs] == [(0, 'new'),
+                                                         (1, 'new')]

@@ -27,7 +27,7 @@ from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
                           STUDENT_CFG, TEACHER_CFG)
 from . import study
 from .accuracy_report import PEERS, markdown, plot
-from .settings_matrix import matrix_summary, plot_matrix
+from .settings_matrix import NARROW_FPN, matrix_summary, plot_matrix
 from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
 __all__ = [
@@ -58,14 +58,17 @@ METHODS = {
         for peer in PEERS
     },
 }
+#: The heterogeneous pair's arms (their runs record its setting, so that
+#: the matrix keeps them out of the main pair's row).
 HETEROGENEOUS = {
     'narrow_baseline': study.Arm('narrow_baseline', NARROW_STUDENT_CFG,
-                                 distill=False),
-    'narrow_hgd': study.Arm('narrow_hgd', NARROW_HGD_CFG),
+                                 distill=False, setting=NARROW_FPN),
+    'narrow_hgd': study.Arm('narrow_hgd', NARROW_HGD_CFG, setting=NARROW_FPN),
     'narrow_pkd': study.Arm(
         'narrow_pkd',
         osp.join(MINI_CONFIGS, 'heterogeneous',
-                 'pkd_fpn_retina_r18_retina_r18-w16-fpn16_mini.py')),
+                 'pkd_fpn_retina_r18_retina_r18-w16-fpn16_mini.py'),
+        setting=NARROW_FPN),
 }
 ABLATIONS = {
     f'hgd_{name}': study.Arm(

@@ -2,8 +2,9 @@
 (``accuracy.md``) and the figure (``accuracy.png``), from ``accuracy.json``
 (its ``summary`` is computed by :func:`hgd_mm_dev.benchmarks.study.summarize`).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
+from ..mini.paths import SETTINGS
 from .settings_matrix import matrix_markdown, matrix_summary
 
 __all__ = ['markdown', 'plot']
@@ -19,12 +20,46 @@ GROUPS = (
 
 
 def group_of(method: str) -> int:
-    """The index in :data:`GROUPS` of a method's table."""
+    """The index in :data:`GROUPS` of a main-pair method's table."""
     if method.startswith('narrow_'):
         return 1
     if method.startswith('hgd_'):
         return 2
     return 0
+
+
+def setting_prefix(method: str) -> Optional[str]:
+    """The setting of a method named ``<setting>:<method>`` (the further
+    settings' runs, :data:`SETTINGS`), else None (the main and the
+    heterogeneous pair; ``v3:hints`` is a candidate's name, no setting)."""
+    prefix = method.split(':', 1)[0]
+    return prefix if ':' in method and prefix in SETTINGS else None
+
+
+#: A table of the report: title, methods, plain student, teacher mAP.
+Group = Tuple[str, List[str], str, Optional[float]]
+
+
+def method_groups(report: dict) -> List[Group]:
+    """The tables of the report: (title, methods, plain student, teacher
+    mAP) for the main pair's groups (:data:`GROUPS`), then one per further
+    setting, each measured against its own plain student and teacher."""
+    methods = list(report['summary']['methods'])
+    teacher = report['teacher_bbox_mAP']
+    groups = []
+    for index, (title, baseline) in enumerate(GROUPS):
+        members = [m for m in methods
+                   if setting_prefix(m) is None and group_of(m) == index]
+        groups.append((title, members, baseline, teacher))
+    settings = dict.fromkeys(
+        setting_prefix(m) for m in methods if setting_prefix(m))
+    teachers = report.get('teachers') or {}
+    for name in settings:
+        members = [m for m in methods if setting_prefix(m) == name]
+        metrics = teachers.get(name) or {}
+        groups.append((f'Setting `{name}`', members, f'{name}:baseline',
+                       metrics.get('bbox_mAP')))
+    return [group for group in groups if group[1]]
 
 
 def interval(diff: dict) -> str:
@@ -35,10 +70,12 @@ def interval(diff: dict) -> str:
     return text + f' [{diff["low"]:+.2f}, {diff["high"]:+.2f}]'
 
 
-def method_table(report: dict, methods: List[str],
-                 baseline: Optional[str]) -> List[str]:
+def method_table(report: dict, methods: List[str], baseline: Optional[str],
+                 teacher: Optional[float]) -> List[str]:
+    """One group's table; the gain and the gap closed are taken against
+    the group's own plain student and teacher (none where either is
+    missing)."""
     summary = report['summary']['methods']
-    teacher = report['teacher_bbox_mAP']
     lines = [
         '| method | seeds | mAP | std | AP50 | AP_s | AP_m | AP_l | '
         'Δ vs student | gap closed |', '|' + '---|' * 10
@@ -49,9 +86,9 @@ def method_table(report: dict, methods: List[str],
         delta = gain = ''
         if base is not None:
             delta = f'{s["mean"] - base:+.2f}'
-            gap = teacher - base
+            gap = None if teacher is None else teacher - base
             gain = (f'{100 * (s["mean"] - base) / gap:.0f}%'
-                    if gap > 0 else 'n/a')
+                    if gap is not None and gap > 0 else 'n/a')
         spread = f'{s["std"]:.2f}' if s['n'] > 1 else '-'
         lines.append(
             f'| {method} | {s["n"]} | {s["mean"]:.2f} | {spread} | '
@@ -177,12 +214,9 @@ def markdown(report: dict) -> str:
         lines += ['', 'Targets of the setting:', ''] + targets(report)
     if report['setting']['split'] == 'val' and goals(report):
         lines += ['', 'Goals of HGD v2:', ''] + goals(report)
-    for index, (title, baseline) in enumerate(GROUPS):
-        members = [m for m in methods if group_of(m) == index]
-        if not members:
-            continue
+    for title, members, baseline, teacher in method_groups(report):
         lines += ['', f'**{title}**', '']
-        lines += method_table(report, members, baseline)
+        lines += method_table(report, members, baseline, teacher)
     if summary['differences']:
         lines += ['', 'Differences of means with their 95 % confidence '
                   'intervals (Welch t):', '',

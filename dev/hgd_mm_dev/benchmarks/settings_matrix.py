@@ -27,10 +27,12 @@ COLUMNS = ('baseline', 'hgd', 'hgd_tuned', *PEERS,
 
 
 def setting_of(run: dict) -> str:
-    """The setting a run belongs to."""
-    if run.get('setting'):
-        return run['setting']
-    return NARROW_FPN if run['method'].startswith('narrow_') else QUARTER_WIDTH
+    """The setting a run belongs to (a ``narrow_*`` method is the narrow-FPN
+    pair's whatever its run recorded: runs made before its arms named their
+    setting recorded the main pair's)."""
+    if run['method'].startswith('narrow_'):
+        return NARROW_FPN
+    return run.get('setting') or QUARTER_WIDTH
 
 
 def matrix_method(name: str) -> str:

@@ -185,7 +185,9 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         for arm, _ in plan}
 
     def done(arm: Arm, seed: int) -> Optional[dict]:
-        for run in stored:
+        # The latest run of (arm, seed): a report without keys (report_only)
+        # takes the run made last, not a stale one made before it.
+        for run in reversed(stored):
             if ((run['method'], run['seed'], run.get('split'),
                  run.get('teacher_key')) == (arm.name, seed, setting.split,
                                              key) and
