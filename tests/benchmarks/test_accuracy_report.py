@@ -58,3 +58,14 @@ def test_a_setting_without_its_teacher_score_gives_no_gap_share():
                         'retinanet-depth:hgd': 33.0})
     table = markdown(report).split('**Setting `retinanet-depth`**')[1]
     assert '| +3.00 | n/a |' in table
+
+
+def test_a_study_on_a_setting_names_it_not_the_main_pair():
+    report = report_of({'hgd@x1': 40.0, 'v3:hints': 39.0})
+    report['setting'] = dict(split='tune', name='retinanet-depth')
+    text = markdown(report)
+    assert text.startswith('Setting `retinanet-depth`. Teacher: 50.00 mAP')
+    assert '**Setting `retinanet-depth`**' in text and 'Main pair' not in text
+    report['setting'] = dict(split='tune', name='retinanet-quarter-width')
+    assert markdown(report).startswith('Teacher: 50.00 mAP')
+    assert '**Main pair' in markdown(report)

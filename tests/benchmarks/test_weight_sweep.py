@@ -175,3 +175,16 @@ def test_a_setting_sweeps_the_methods_it_has_by_default(monkeypatch):
     assert {sweep.parse_arm_name(c)[0] for c in depth[1:]} == {
         'pkd', 'cwd', 'mgd', 'hgd'}  # the setting has no fbkd, fitnet
     assert len(tuning.default_candidates()) == 1 + 6 * 5
+
+
+def test_a_sweep_on_a_setting_names_it():
+    from hgd_mm_dev.benchmarks.tuning import report_markdown
+    runs = runs_of({'baseline': [25.0], 'pkd@x1': [38.0], 'pkd@x2': [39.0]})
+    summary = summarize(runs, [])
+    report = dict(setting=dict(split='tune', name='retinanet-depth'),
+                  teacher_bbox_mAP=43.8, runs=runs, summary=summary,
+                  sweep=sweep.sweep_summary(summary['methods']))
+    assert report_markdown(report).startswith(
+        'Setting `retinanet-depth`. Teacher: 43.80 mAP')
+    report['setting'] = dict(split='tune')  # the main pair's own study
+    assert report_markdown(report).startswith('Teacher: 43.80 mAP')

@@ -5,7 +5,7 @@
 from typing import Dict, List, Optional, Tuple
 
 from ..mini.paths import SETTINGS
-from .settings_matrix import matrix_markdown, matrix_summary
+from .settings_matrix import QUARTER_WIDTH, matrix_markdown, matrix_summary
 
 __all__ = ['markdown', 'plot']
 
@@ -40,6 +40,12 @@ def setting_prefix(method: str) -> Optional[str]:
 Group = Tuple[str, List[str], str, Optional[float]]
 
 
+def report_setting(report: dict) -> str:
+    """The setting a report's own teacher belongs to (a tuning study on a
+    further setting names it; the main pair's reports may not)."""
+    return report['setting'].get('name') or QUARTER_WIDTH
+
+
 def method_groups(report: dict) -> List[Group]:
     """The tables of the report: (title, methods, plain student, teacher
     mAP) for the main pair's groups (:data:`GROUPS`), then one per further
@@ -47,7 +53,10 @@ def method_groups(report: dict) -> List[Group]:
     methods = list(report['summary']['methods'])
     teacher = report['teacher_bbox_mAP']
     groups = []
+    pair = report_setting(report)
     for index, (title, baseline) in enumerate(GROUPS):
+        if index == 0 and pair != QUARTER_WIDTH:  # a study on a setting
+            title = f'Setting `{pair}`'
         members = [m for m in methods
                    if setting_prefix(m) is None and group_of(m) == index]
         groups.append((title, members, baseline, teacher))
@@ -198,8 +207,10 @@ def markdown(report: dict) -> str:
     """
     summary = report['summary']
     methods = list(summary['methods'])
+    pair = report_setting(report)
+    where = '' if pair == QUARTER_WIDTH else f'Setting `{pair}`. '
     lines = [
-        f'Teacher: {report["teacher_bbox_mAP"]:.2f} mAP on the '
+        f'{where}Teacher: {report["teacher_bbox_mAP"]:.2f} mAP on the '
         f'`{report["setting"]["split"]}` split. Mean over seeds (sample '
         'std); mAP and AP in %.'
     ]

@@ -19,7 +19,8 @@ from typing import Dict, List, Optional, Sequence
 from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
                           TEACHER_CFG)
 from . import study
-from .accuracy_report import markdown
+from .accuracy_report import markdown, report_setting
+from .settings_matrix import QUARTER_WIDTH
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arms,
                            sweep_markdown, sweep_summary)
 
@@ -188,7 +189,9 @@ def report_markdown(report: dict) -> str:
     are not sweep arms."""
     parts = []
     if report.get('sweep'):
-        parts.append(sweep_markdown(
+        pair = report_setting(report)
+        where = '' if pair == QUARTER_WIDTH else f'Setting `{pair}`. '
+        parts.append(where + sweep_markdown(
             report['sweep'], report['summary']['methods'].get('baseline'),
             report['teacher_bbox_mAP']))
     if any(c != 'baseline' and parse_arm_name(c) is None
