@@ -77,3 +77,32 @@ def test_markdown_quotes_rounds_ratios_and_profile():
     assert '| distillation: connectors | 3.0 (1.0 + 2.0) | 25.0 |' in markdown
     assert 'CPU X' in markdown and '`python tools/benchmarks/speed.py`' in \
         markdown
+
+
+def test_every_v3_candidate_is_held_to_125_percent_of_pkd():
+    names = ('hgd', 'pkd', 'v3:hints', 'v3:cross-head')
+    rounds = [{'s_per_iter': dict(zip(names, t))}
+              for t in ((1.0, 1.0, 1.2, 1.3), (2.0, 2.0, 2.8, 2.4))]
+    ratios = ratio_summaries(rounds)
+    assert set(ratios) == {'hgd / pkd', 'v3:hints / pkd',
+                           'v3:cross-head / pkd'}
+    assert ratios['v3:hints / pkd']['per_round'] == pytest.approx([1.2, 1.4])
+    assert goal_sentence('v3:hints / pkd', ratios['v3:hints / pkd']).endswith(
+        'goal <= 1.25 with a spread within +-0.05 NOT met.')  # median 1.3
+    assert 'goal <= 1.25' in goal_sentence('v3:cross-head / pkd',
+                                           ratios['v3:cross-head / pkd'])
+    assert 'goal' not in goal_sentence('cwd / pkd', ratios['hgd / pkd'])
+
+
+def test_a_candidate_is_timed_on_hgd_config_with_its_options(monkeypatch):
+    from hgd_mm_dev.benchmarks import speed_worker
+    from hgd_mm_dev.mini.paths import HGD_CFG
+    monkeypatch.setenv('HGD_MINI_DATA', 'data/mini_coco/')
+    config, options = speed_worker.config_and_options('v3:hints')
+    assert config == HGD_CFG
+    assert options == {'model.distiller.hints.type': 'TeacherNeckHints'}
+    cfg = speed_worker.load_config('v3:hints')
+    assert cfg.model.distiller.hints.type == 'TeacherNeckHints'
+    assert cfg.model.teacher_ckpt is None
+    assert 'hints' not in speed_worker.load_config('hgd').model.distiller or \
+        speed_worker.load_config('hgd').model.distiller.hints is None

@@ -31,12 +31,13 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'tuning_v3_retinanet-depth': tuning.report_markdown,
     'tuning_hgd_v2': tuning.report_markdown,
     'speed': speed_report.format_markdown,
+    'speed_v3': speed_report.format_markdown,
     'demo': demo_table.markdown,
     'demo_fp32': demo_table.markdown,
 }
 #: Sections with headings of their own: rendered one level below the
 #: README heading they sit under (``parent_level``).
-WITH_HEADINGS = ('speed',)
+WITH_HEADINGS = ('speed', 'speed_v3')
 
 
 def section(name: str, parent_level: int,

@@ -251,18 +251,22 @@ def command_line(args: argparse.Namespace) -> str:
              '--methods', *args.methods]
     if args.threads:
         parts += ['--threads', str(args.threads)]
+    if args.out_name != 'speed':
+        parts += ['--out-name', args.out_name]
     if args.profile:
         parts += ['--profile', *args.profile, '--profile-steps',
                   str(args.profile_steps)]
+    else:  # a bare --profile: none (leaving it out profiles hgd and pkd)
+        parts += ['--profile']
     return ' '.join(parts)
 
 
-def write_results(out_dir: str, report: dict) -> None:
-    """``speed.json`` and ``speed.md`` in ``out_dir``."""
+def write_results(out_dir: str, report: dict, name: str = 'speed') -> None:
+    """``<name>.json`` and ``<name>.md`` in ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
-    with open(osp.join(out_dir, 'speed.json'), 'w') as f:
+    with open(osp.join(out_dir, f'{name}.json'), 'w') as f:
         json.dump(report, f, indent=2)
-    with open(osp.join(out_dir, 'speed.md'), 'w') as f:
+    with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
         f.write(format_markdown(report))
 
 
@@ -282,11 +286,11 @@ def main_parent(args: argparse.Namespace) -> dict:
         'profile': profiles,
         'micro_weights': micro['micro_weights'],
     }
-    write_results(args.out_dir, report)
+    write_results(args.out_dir, report, args.out_name)
     print('\n' + format_table(report))
     print(growth_sentence(micro_growth(micro['micro_weights'])))
-    print(f'[speed] wrote {osp.join(args.out_dir, "speed.json")} and '
-          f'speed.md')
+    print(f'[speed] wrote {osp.join(args.out_dir, args.out_name)}.json and '
+          f'.md')
     return report
 
 
@@ -326,6 +330,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='mini data set (made if missing; default '
                         'data/mini_coco, data/mini_coco_quick with --quick)')
     parser.add_argument('--out-dir', default=RESULTS)
+    parser.add_argument('--out-name', default='speed',
+                        help='the report is OUT_DIR/OUT_NAME.{json,md} '
+                        '(default speed; e.g. speed_v3 for HGD v3\'s '
+                        'candidates, --methods ... v3:hints ...)')
     parser.add_argument('--quick', action='store_true',
                         help='2 rounds of 2 steps, 1 warm-up, tiny data '
                         '(for tests)')

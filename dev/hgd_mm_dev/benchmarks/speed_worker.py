@@ -51,15 +51,17 @@ import resource
 import statistics
 import sys
 import time
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+from typing import (TYPE_CHECKING, Callable, Dict, List, Optional, Sequence,
+                    Tuple)
 
 from ..mini.paths import HGD_CFG, MINI_CONFIGS, REPO, STUDENT_CFG, TEACHER_CFG
 from .speed_report import MICRO_BATCH, MICRO_GRID, MICRO_INPUT
+from .tuning import V3_CANDIDATES
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ['CONFIGS', 'METHODS', 'MICRO', 'RESULT_MARK', 'main']
+__all__ = ['CONFIGS', 'CANDIDATES', 'METHODS', 'MICRO', 'RESULT_MARK', 'main']
 
 PEERS = osp.join(MINI_CONFIGS, 'peers')
 CONFIGS = {
@@ -72,7 +74,11 @@ CONFIGS = {
     'fbkd': osp.join(PEERS, 'fbkd_fpn_retina_r18_retina_r18-w16_mini.py'),
     'fitnet': osp.join(PEERS, 'fitnet_fpn_retina_r18_retina_r18-w16_mini.py'),
 }
-METHODS = tuple(CONFIGS)
+#: HGD v3's candidates (``tuning.V3_CANDIDATES``): HGD's config with the
+#: candidate's options, timed like the methods.
+CANDIDATES = {name: (arm.config, arm.options)
+              for name, arm in V3_CANDIDATES.items()}
+METHODS = (*CONFIGS, *CANDIDATES)
 #: Methods whose step is a distillation ``train_step`` (can be profiled).
 DISTILLATION = tuple(m for m in METHODS
                      if m not in ('student_only', 'teacher_forward'))
@@ -112,11 +118,21 @@ def quiet_mmengine() -> None:
     MMLogger.get_instance('speed_benchmark', log_level='WARNING')
 
 
+def config_and_options(method: str) -> Tuple[str, Dict[str, object]]:
+    """A method's config file and its ``--cfg-options`` (a candidate's)."""
+    return CANDIDATES.get(method) or (CONFIGS[method], {})
+
+
 def load_config(method: str):
     """The method's config, reading the mini data from ``HGD_MINI_DATA``."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(CONFIGS[method])
+    from mmengine.config import DictAction
+    config, options = config_and_options(method)
+    cfg = Config.fromfile(config)
+    # As tools/train.py reads --cfg-options KEY=VALUE.
+    cfg.merge_from_dict({k: DictAction._parse_iterable(str(v))
+                         for k, v in options.items()})
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None  # weights do not change the cost
@@ -216,7 +232,8 @@ class MethodBench:
         peak = peak_rss_mb()
         return {
             'method': self.method,
-            'config': osp.relpath(CONFIGS[self.method], REPO),
+            'config': osp.relpath(config_and_options(self.method)[0], REPO),
+            'options': config_and_options(self.method)[1],
             'peak_mem_mb': peak,
             'rss_after_build_mb': self.rss_after_build,
             'peak_increment_mb': peak - self.rss_after_build,
