@@ -69,3 +69,9 @@ def test_a_study_on_a_setting_names_it_not_the_main_pair():
     report['setting'] = dict(split='tune', name='retinanet-quarter-width')
     assert markdown(report).startswith('Teacher: 50.00 mAP')
     assert '**Main pair' in markdown(report)
+
+
+def test_tuned_rows_sit_with_the_methods_and_variants_apart():
+    from hgd_mm_dev.benchmarks.accuracy_report import group_of
+    assert group_of('hgd_tuned') == group_of('pkd_tuned') == group_of('hgd')
+    assert group_of('hgd_no-micro') == 2 and group_of('narrow_hgd') == 1

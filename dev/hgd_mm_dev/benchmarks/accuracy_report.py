@@ -23,8 +23,8 @@ def group_of(method: str) -> int:
     """The index in :data:`GROUPS` of a main-pair method's table."""
     if method.startswith('narrow_'):
         return 1
-    if method.startswith('hgd_'):
-        return 2
+    if method.startswith('hgd_') and method != 'hgd_tuned':
+        return 2  # HGD's variants; HGD at its tuned weight is a main row
     return 0
 
 

@@ -137,7 +137,8 @@ def plot_matrix(runs: Sequence[dict], table: Dict[str, dict],
             values = [r['bbox_mAP'] for r in runs if setting_of(r) == setting
                       and matrix_method(r['method']) == method]
             ax.scatter([i] * len(values), values, s=14, alpha=0.7,
-                       color='tab:red' if method == 'hgd' else 'tab:blue')
+                       color='tab:red' if method in ('hgd', 'hgd_tuned')
+                       else 'tab:blue')
         ax.set_xticks(range(len(methods)), methods, rotation=40, ha='right')
         ax.set_title(setting, fontsize=9)
         ax.set_ylabel('bbox mAP (%)')
