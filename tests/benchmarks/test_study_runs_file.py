@@ -57,3 +57,17 @@ def test_a_report_takes_the_run_made_last(tmp_path):
                     report_only=True)
     assert [(r['seed'], r['arm_key']) for r in runs] == [(0, 'new'),
                                                          (1, 'new')]
+
+
+def test_an_import_keeps_a_run_of_the_other_precision(tmp_path):
+    from hgd_mm_dev.benchmarks.study import import_runs
+    run = dict(method='pkd@x1', seed=0, split='tune', teacher_key='t',
+               arm_key='k', bbox_mAP=30.0)
+    work = tmp_path / 'work'
+    work.mkdir()
+    append_run(str(work / 'runs.json'), dict(run, precision='bf16'))
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(runs=[dict(run, precision='fp32')])))
+    assert import_runs(str(report), str(work)) == 1
+    assert sorted(r['precision'] for r in load_runs(
+        str(work / 'runs.json'))) == ['bf16', 'fp32']

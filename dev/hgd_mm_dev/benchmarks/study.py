@@ -260,7 +260,9 @@ def import_runs(report_file: str, work_dir: str) -> int:
     runs_file = osp.join(work_dir, 'runs.json')
 
     def identity(run: dict) -> tuple:
-        keys = ('method', 'seed', 'split', 'teacher_key', 'arm_key')
+        # A run in the other precision is another run, as in run_arms.
+        keys = ('method', 'seed', 'split', 'teacher_key', 'arm_key',
+                'precision')
         return tuple(run.get(k) for k in keys)
 
     known = {identity(run) for run in load_runs(runs_file)}
