@@ -46,6 +46,13 @@ def report_setting(report: dict) -> str:
     return report['setting'].get('name') or QUARTER_WIDTH
 
 
+def setting_lead(report: dict) -> str:
+    """What a report's first line starts with: its setting's name where it
+    is not the main pair's (``'Setting `retinanet-depth`. '``), else ''."""
+    pair = report_setting(report)
+    return '' if pair == QUARTER_WIDTH else f'Setting `{pair}`. '
+
+
 def method_groups(report: dict) -> List[Group]:
     """The tables of the report: (title, methods, plain student, teacher
     mAP) for the main pair's groups (:data:`GROUPS`), then one per further
@@ -207,12 +214,10 @@ def markdown(report: dict) -> str:
     """
     summary = report['summary']
     methods = list(summary['methods'])
-    pair = report_setting(report)
-    where = '' if pair == QUARTER_WIDTH else f'Setting `{pair}`. '
     lines = [
-        f'{where}Teacher: {report["teacher_bbox_mAP"]:.2f} mAP on the '
-        f'`{report["setting"]["split"]}` split. Mean over seeds (sample '
-        'std); mAP and AP in %.'
+        f'{setting_lead(report)}Teacher: {report["teacher_bbox_mAP"]:.2f} '
+        f'mAP on the `{report["setting"]["split"]}` split. Mean over seeds '
+        '(sample std); mAP and AP in %.'
     ]
     if report['setting']['split'] == 'val':
         lines += ['', 'Every setting and method (mean ± sample std over '

@@ -230,10 +230,11 @@ class MethodBench:
         import torch
         inputs = self.batch['inputs']
         peak = peak_rss_mb()
+        config, options = config_and_options(self.method)
         return {
             'method': self.method,
-            'config': osp.relpath(config_and_options(self.method)[0], REPO),
-            'options': config_and_options(self.method)[1],
+            'config': osp.relpath(config, REPO),
+            'options': options,
             'peak_mem_mb': peak,
             'rss_after_build_mb': self.rss_after_build,
             'peak_increment_mb': peak - self.rss_after_build,

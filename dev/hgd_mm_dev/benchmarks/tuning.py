@@ -19,8 +19,7 @@ from typing import Dict, List, Optional, Sequence
 from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
                           TEACHER_CFG)
 from . import study
-from .accuracy_report import markdown, report_setting
-from .settings_matrix import QUARTER_WIDTH
+from .accuracy_report import markdown, setting_lead
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arms,
                            sweep_markdown, sweep_summary)
 
@@ -189,9 +188,7 @@ def report_markdown(report: dict) -> str:
     are not sweep arms."""
     parts = []
     if report.get('sweep'):
-        pair = report_setting(report)
-        where = '' if pair == QUARTER_WIDTH else f'Setting `{pair}`. '
-        parts.append(where + sweep_markdown(
+        parts.append(setting_lead(report) + sweep_markdown(
             report['sweep'], report['summary']['methods'].get('baseline'),
             report['teacher_bbox_mAP']))
     if any(c != 'baseline' and parse_arm_name(c) is None
