@@ -188,3 +188,25 @@ def test_a_sweep_on_a_setting_names_it():
         'Setting `retinanet-depth`. Teacher: 43.80 mAP')
     report['setting'] = dict(split='tune')  # the main pair's own study
     assert report_markdown(report).startswith('Teacher: 43.80 mAP')
+
+
+@pytest.mark.parametrize('name, group', [('v3:hierarchy@bb0.25', 'backbone'),
+                                         ('v3:hints@0.25', 'hint')])
+def test_down_weighted_candidates_reach_the_group_weight(name, group):
+    """A candidate at a quarter of the neck group's weight: its option keeps
+    the shipped ``gap`` macro mode (merged, not replaced) and the group's
+    stages weigh a quarter of what they weigh in the candidate at equal
+    weight."""
+    from mmrazor.registry import MODELS
+    from hgd_mm_dev.benchmarks.tuning import V3_CANDIDATES
+    arm = V3_CANDIDATES[name]
+    cfg = Config.fromfile(arm.config)
+    cfg.merge_from_dict(arm.options)
+    distiller = MODELS.build(dict(cfg.model.distiller, _scope_='mmrazor'))
+    assert distiller.macro_cfg['mode'] == 'gap'
+    groups = [group] * 3 + ['neck'] * 5
+    macro = MODELS.build(dict(distiller.macro_cfg, num_stages=len(groups),
+                              stage_groups=groups))
+    weights = macro.stage_weights.tolist()
+    assert weights[:3] == pytest.approx([0.25 / 3] * 3)
+    assert weights[3:] == pytest.approx([1 / 5] * 5)

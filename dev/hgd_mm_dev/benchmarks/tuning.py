@@ -102,6 +102,16 @@ V3_CANDIDATES: Dict[str, study.Arm] = {
                   {HGD + 'cross_head.type': 'CrossHeadLoss'}),
         study.Arm('v3:teacher-confidence', HGD_CFG,
                   {HGD + 'micro.teacher_share': 0.5}),
+        # The hierarchy and the hints again with their group at a quarter
+        # of the neck group's weight: at equal weight (above) both cost
+        # accuracy on both pairs; does guidance beyond the FPN help where
+        # it weighs less?
+        study.Arm('v3:hierarchy@bb0.25', HGD_CFG, {
+            HGD + 'stages': 'hierarchy',
+            HGD + 'macro.group_weights.backbone': 0.25}),
+        study.Arm('v3:hints@0.25', HGD_CFG, {
+            HGD + 'hints.type': 'TeacherNeckHints',
+            HGD + 'macro.group_weights.hint': 0.25}),
     )
 }
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
