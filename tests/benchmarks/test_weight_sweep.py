@@ -206,7 +206,7 @@ def test_down_weighted_candidates_reach_the_group_weight(name, group):
     assert distiller.macro_cfg['mode'] == 'gap'
     groups = [group] * 3 + ['neck'] * 5
     macro = MODELS.build(dict(distiller.macro_cfg, num_stages=len(groups),
-                              stage_groups=groups))
+                              stage_groups=groups, _scope_='mmrazor'))
     weights = macro.stage_weights.tolist()
     assert weights[:3] == pytest.approx([0.25 / 3] * 3)
     assert weights[3:] == pytest.approx([1 / 5] * 5)
