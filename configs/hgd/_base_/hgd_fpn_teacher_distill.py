@@ -11,7 +11,7 @@
 custom_imports = dict(imports=['hgd_mm'], allow_failed_imports=False)
 
 # The HGD options, one place, so that the detector pairs are compared with
-# the same distiller. Each value is HGDDistiller's default (HGD v2) except
+# the same distiller. Each value is HGDDistiller's default (HGD v3) except
 # the w(t) warm-up; the ablations in ../ablations/ switch one mechanism each.
 # The defaults were chosen on the embedded mini setting's tuning split (see
 # the top-level README); they were not tuned on COCO or VOC: no such run was
@@ -33,9 +33,13 @@ hgd_distiller = dict(
     # (ablation with-attention: gamma=1)
     loss=dict(alpha=1.0, gamma=0.0, attention='spatial'),
     # micro re-weighting inside a feature map: half the loss a plain mean,
-    # half on the boxes (cells weighted by area^-0.5) and the background,
-    # summing to 1 per image (ablation no-micro: micro=None)
-    micro=dict(mix=0.5, fg_share=0.5, size_power=0.5, background='uniform'),
+    # half guided, summing to 1 per image (ablation no-micro: micro=None);
+    # the guided half follows the boxes (cells weighted by area^-0.5) and the
+    # background, and for teacher_share of it the teacher head's confidence
+    # per position: where the teacher looks (ablation no-teacher-confidence:
+    # teacher_share=0)
+    micro=dict(mix=0.5, fg_share=0.5, size_power=0.5, background='uniform',
+               teacher_share=0.5),
     # macro re-weighting across stages: 1/K scaled by each stage's running
     # loss, so matched stages weigh less (ablation fixed-macro: mode='fixed')
     macro=dict(mode='gap'),

@@ -149,6 +149,7 @@ PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
 #: Ablations that switch off a mechanism HGD has on by default, and what.
 ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
                  ('hgd_no-micro', 'micro weights'),
+                 ('hgd_no-teacher-confidence', 'teacher confidence'),
                  ('hgd_no-consistency', 'consistency normalisation'))
 
 

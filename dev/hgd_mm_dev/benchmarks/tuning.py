@@ -34,7 +34,8 @@ PINNED = {HGD + 'micro': None, HGD + 'loss.gamma': 0.0,
           HGD + 'schedule.loss_weight': 15.0}
 NECK = {HGD + 'stages': 'neck'}
 MICRO = {HGD + 'micro.mix': 0.5, HGD + 'micro.fg_share': 0.5,
-         HGD + 'micro.size_power': 0.5, HGD + 'micro.background': 'uniform'}
+         HGD + 'micro.size_power': 0.5, HGD + 'micro.background': 'uniform',
+         HGD + 'micro.teacher_share': 0.0}
 ATTENTION = {HGD + 'loss.gamma': 1.0}
 GAP = {HGD + 'macro.mode': 'gap'}
 BACKBONE_DECAY = {HGD + 'stages': 'all',

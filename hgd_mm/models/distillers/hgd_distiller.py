@@ -63,7 +63,7 @@ class HGDDistiller(ConfigurableDistiller):
 
         S~, T  = connector_k(S_k), T_k                  # raw, aligned
         S^, T^ = norm(S~), norm(T)                      # consistency
-        W      = micro(gt boxes[, saliency of T])       # per position, sum 1
+        W      = micro(gt boxes[, teacher confidence])  # per position, sum 1
         L_k    = HandsOnImitationLoss(S^, T^, W[, S~, T])
         loss   = w(t) * macro([L_1..L_K])                # per stage, logged
 
@@ -71,12 +71,15 @@ class HGDDistiller(ConfigurableDistiller):
     back-propagated) and ``lambda_hgd_<s>`` (its macro weight); and
     ``hgd_weight``, the schedule's w(t).
 
-    The defaults (HGD v2: FPN levels, standardisation over the batch, micro
-    weights mixing the plain mean with box-guided weights, ``gap`` stage
-    weights, ``loss_weight=15``, no attention term) are what measured best on
-    the embedded mini setting's tuning split; the README ("Tuning split")
-    has the study, including the mechanisms that did not help (backbone
-    stages, the attention term). Every mechanism stays available in config.
+    The defaults (HGD v3: FPN levels, standardisation over the batch, micro
+    weights mixing the plain mean with guided weights, half of the guided
+    part from the boxes and half from the teacher head's confidence, ``gap``
+    stage weights, ``loss_weight=15``, no attention term, no backbone stages
+    or hints) are what measured best on the embedded mini setting's tuning
+    splits (two RetinaNet pairs); the README ("Tuning split") has the
+    studies, including the mechanisms that did not help (backbone stages,
+    hints and cross-head mimicry in every formulation tried, the attention
+    term). Every mechanism stays available in config.
 
     Args:
         stages: ``'neck'`` (default), ``'hierarchy'`` (the backbone stages
@@ -105,7 +108,9 @@ class HGDDistiller(ConfigurableDistiller):
             ``dict(gamma=0.0)``: the attention term is off unless asked for.
         micro: micro re-weighting config (``MicroReweighting``); defaults to
             ``dict()`` (its own defaults: mix 0.5, fg_share 0.5, size_power
-            0.5, uniform background); None weighs positions uniformly.
+            0.5, uniform background, teacher_share 0.5, which runs the
+            teacher's dense head on its neck levels); None weighs positions
+            uniformly.
         macro: macro re-weighting config (``MacroReweighting``), without
             ``num_stages`` and ``stage_groups``. Defaults to
             ``dict(mode='gap')``: stage weights 1/K scaled by how far the
@@ -252,13 +257,20 @@ class HGDDistiller(ConfigurableDistiller):
                                 if s.source == 'backbone'],
                 teacher_stages=backbone,
                 slots=neck_input_slots(teacher.neck, len(backbone))))
-        if self.cross_head is not None:
+        if self.cross_head is not None or self.needs_teacher_confidence:
             dense_head_of(teacher)  # a clear error now if there is none
+        if self.cross_head is not None:
             self.head_pairs()  # likewise if a head level is unpaired
         groups = [student.source for student, _ in self.pairs]
         groups += [group for group, _ in self.extra_terms()]
         self.macro = MODELS.build(
             dict(self.macro_cfg, num_stages=len(groups), stage_groups=groups))
+
+    @property
+    def needs_teacher_confidence(self) -> bool:
+        """Whether the micro weights follow the teacher head's confidence
+        (``teacher_share > 0``, the default)."""
+        return self.micro is not None and self.micro.needs_confidence
 
     def read_stages(self) -> Union[str, Sequence[str]]:
         """``stages='hierarchy'``: the backbone stages the student's neck
@@ -357,7 +369,7 @@ class HGDDistiller(ConfigurableDistiller):
         student_features = self.recorded_stages(self.student_recorders)
         teacher_features = self.recorded_stages(self.teacher_recorders)
         confidence: Dict[str, torch.Tensor] = {}
-        if self.micro is not None and self.micro.needs_confidence:
+        if self.needs_teacher_confidence:
             if teacher_logits is None:
                 teacher_logits = self.teacher_head_logits(teacher_features)
             confidence = dict(zip([t.name for t in self.teacher_levels],
@@ -408,8 +420,8 @@ class HGDDistiller(ConfigurableDistiller):
 
     def compute_distill_losses(self) -> Dict[str, torch.Tensor]:
         losses = super().compute_distill_losses()  # extra configured losses
-        needs_head = self.cross_head is not None or (
-            self.micro is not None and self.micro.needs_confidence)
+        needs_head = (self.cross_head is not None or
+                      self.needs_teacher_confidence)
         teacher_logits = (self.teacher_head_logits(
             self.recorded_stages(self.teacher_recorders))
                           if needs_head else None)

@@ -119,13 +119,14 @@ class MicroReweighting(nn.Module):
     - ``B``: background cells, uniform (``background='uniform'``) or weighted
       by the raw teacher's saliency ``mean_c |T|`` (``'saliency'``: salient
       background, FGD's idea), normalised to sum to 1 per image.
-    - ``Q`` (HGD v3, ``teacher_share > 0``): where the teacher looks, its
-      own head's class confidence per position (the highest class
-      probability over anchors and classes, detached), normalised to sum to
-      1 per image: the teacher shows which positions matter to it, hard
-      negatives and missed objects included, which the boxes do not say.
-      Given by the distiller for the stages whose grid is one of the
-      teacher head's levels; other stages keep the box weights.
+    - ``Q`` (HGD v3, ``teacher_share``, on by default): where the teacher
+      looks, its own head's class confidence per position (the highest
+      class probability over anchors and classes, detached), normalised to
+      sum to 1 per image: the teacher shows which positions matter to it,
+      hard negatives and missed objects included, which the boxes do not
+      say. Given by the distiller for the stages whose grid is one of the
+      teacher head's levels; other stages (and a call without
+      ``confidence``) keep the box weights.
     - Every image's ``W`` sums to 1, as ``1 / (H W)`` does, so the weighted
       loss keeps the scale of the plain mean it replaces, and the uniform
       part ``(1 - mix)`` keeps every cell in the loss (no handful of cells
@@ -145,7 +146,9 @@ class MicroReweighting(nn.Module):
             Defaults to 0.5.
         background: ``'uniform'`` (default) or ``'saliency'``.
         teacher_share: share of ``mix`` that follows the teacher head's
-            confidence ``Q``. Defaults to 0 (off).
+            confidence ``Q``. Defaults to 0.5 (HGD v3: what won on the
+            tuning splits of both RetinaNet pairs; 0 is HGD v2's box
+            weights alone).
     """
 
     def __init__(self,
@@ -153,7 +156,7 @@ class MicroReweighting(nn.Module):
                  fg_share: float = 0.5,
                  size_power: float = 0.5,
                  background: str = 'uniform',
-                 teacher_share: float = 0.0) -> None:
+                 teacher_share: float = 0.5) -> None:
         super().__init__()
         for name, value in (('mix', mix), ('fg_share', fg_share),
                             ('teacher_share', teacher_share)):

@@ -175,7 +175,10 @@ def test_teacher_share_follows_the_teacher_confidence():
     confidence = torch.rand(2, 8, 8)
     plain = MicroReweighting(mix=0.5)(boxes, (64, 64), (8, 8))
     micro = MicroReweighting(mix=0.5, teacher_share=0.4)
-    assert micro.needs_confidence and not MicroReweighting().needs_confidence
+    assert micro.needs_confidence
+    # HGD v3: on by default (half of the guided part), off at 0
+    assert MicroReweighting().teacher_share == 0.5
+    assert not MicroReweighting(teacher_share=0.0).needs_confidence
     weights = micro(boxes, (64, 64), (8, 8), confidence=confidence)
     # reference: the box part and the confidence, each summing to 1 per
     # image, mixed 0.6 / 0.4 inside the guided half
