@@ -322,9 +322,11 @@ def test_neck_only_hgd_equals_mmrazor_pkd():
                 atol=0)
 
 
-def test_defaults_are_hgd_v2():
+def test_defaults_are_hgd_v3():
     """The one-line distiller: FPN levels, projection only where channels
-    differ, micro weights on, gap stage weights, no attention term."""
+    differ, micro weights on with half of their guided part following the
+    teacher head's confidence, gap stage weights, no attention term, no
+    hints or cross-head term."""
     algorithm = build(
         hgd_algorithm(tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32)))
     distiller = algorithm.distiller
@@ -333,6 +335,9 @@ def test_defaults_are_hgd_v2():
     assert all(isinstance(c.projection, torch.nn.Identity)
                for c in distiller.stage_connectors.values())
     assert distiller.micro is not None and distiller.micro.mix == 0.5
+    assert distiller.micro.teacher_share == 0.5
+    assert distiller.needs_teacher_confidence
+    assert distiller.hints is None and distiller.cross_head is None
     assert distiller.macro.mode == 'gap'
     assert distiller.imitation_loss.gamma == 0.0
     assert distiller.schedule.loss_weight == 15.0
@@ -340,6 +345,45 @@ def test_defaults_are_hgd_v2():
     lambdas = torch.stack([losses[f'distill.lambda_hgd_neck_{i}']
                            for i in range(5)])
     assert lambdas.sum().item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_default_weights_follow_the_teacher_confidence():
+    """On the same batch, the default's stage losses differ from those of
+    box weights alone (teacher_share=0) on every head level; and where the
+    teacher's head is equally confident everywhere (zero class logits), Q is
+    uniform and the default equals box weights alone with half the mix
+    (1 - 0.5 mix uniform, 0.5 mix on the boxes)."""
+    def stage_losses(teacher_share, mix=0.5, uniform_confidence=False):
+        torch.manual_seed(0)
+        algorithm = build(hgd_algorithm(
+            tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32),
+            distiller=dict(micro=dict(mix=mix, teacher_share=teacher_share),
+                           macro=dict(mode='fixed'))))
+        if uniform_confidence:
+            classifier = algorithm.teacher.bbox_head.retina_cls
+            torch.nn.init.zeros_(classifier.weight)
+            torch.nn.init.zeros_(classifier.bias)
+        inputs, samples = demo_batch(algorithm)
+        losses = algorithm(inputs, samples, mode='loss')
+        return torch.stack([losses[f'distill.loss_hgd_neck_{i}']
+                            for i in range(5)]).detach()
+
+    default = stage_losses(0.5)
+    # (P7 is one cell on the test image: every weighting gives it weight 1)
+    assert (default - stage_losses(0.0))[:4].abs().min() > 1e-6
+    torch.testing.assert_close(stage_losses(0.5, uniform_confidence=True),
+                               stage_losses(0.0, mix=0.25))
+
+
+def test_a_teacher_without_a_dense_head_fails_at_build_by_default():
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32)))
+    distiller = algorithm.distiller
+    del algorithm.teacher.bbox_head
+    with pytest.raises(TypeError, match=r'teacher_share=0\.0'):
+        distiller.build_pairs()
+    distiller.micro.teacher_share = 0.0
+    distiller.build_pairs()  # box weights alone need no teacher head
 
 
 def test_a_non_finite_stage_does_not_drag_its_gap_weight_down():
