@@ -42,3 +42,26 @@ def test_sections_use_headings_below_their_readme_heading(tmp_path):
     assert headings == ['#### Where the time of a step goes',
                         '#### Micro weights (MicroReweighting alone)']
     assert '| hgd | 0.100 |' in section
+
+
+def test_readme_v3_outcome_follows_the_candidates_tables():
+    """The README's outcome of HGD v3's candidates ("the only candidate
+    above hgd@x1 on both pairs ... every other below it on both") is what
+    the two tables say."""
+    means = []
+    for name in ('tuning_v3', 'tuning_v3_retinanet-depth'):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            methods = json.load(f)['summary']['methods']
+        means.append({m: v['mean'] for m, v in methods.items()})
+    candidates = [m for m in means[0] if m.startswith('v3:') and
+                  all(m in table for table in means)]
+    above = [c for c in candidates
+             if all(t[c] > t['hgd@x1'] for t in means)]
+    below = [c for c in candidates
+             if all(t[c] < t['hgd@x1'] for t in means)]
+    assert above == ['v3:teacher-confidence']
+    assert sorted(below) == sorted(set(candidates) - set(above))
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = f.read()
+    assert ('`v3:teacher-confidence` is\nthe only candidate whose mean is '
+            'above `hgd@x1`\'s on both pairs') in readme

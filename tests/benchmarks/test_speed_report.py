@@ -100,7 +100,8 @@ def test_a_candidate_is_timed_on_hgd_config_with_its_options(monkeypatch):
     monkeypatch.setenv('HGD_MINI_DATA', 'data/mini_coco/')
     config, options = speed_worker.config_and_options('v3:hints')
     assert config == HGD_CFG
-    assert options == {'model.distiller.hints.type': 'TeacherNeckHints'}
+    assert options == {'model.distiller.hints.type': 'TeacherNeckHints',
+                       'model.distiller.micro.teacher_share': 0.0}
     cfg = speed_worker.load_config('v3:hints')
     assert cfg.model.distiller.hints.type == 'TeacherNeckHints'
     assert cfg.model.teacher_ckpt is None

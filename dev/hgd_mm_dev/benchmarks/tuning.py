@@ -84,9 +84,14 @@ CANDIDATES: Dict[str, study.Arm] = {
 #: variance shares), function-consistent hints through the teacher's neck,
 #: review-style fusion of the student's stages compared by the hierarchical
 #: context loss, cross-head mimicry, micro weights following the teacher's
-#: confidence.
+#: confidence. The study ran before the last of these became HGD v3's
+#: default (``teacher_share=0.5``): its reference ``hgd@x1`` was HGD v2 as
+#: shipped, and every other candidate pins ``teacher_share=0``
+#: (:data:`V2_MICRO`), so each means what it meant when it ran.
+V2_MICRO = {HGD + 'micro.teacher_share': 0.0}
 V3_CANDIDATES: Dict[str, study.Arm] = {
-    arm.name: arm
+    arm.name: study.Arm(arm.name, arm.config,
+                        {**V2_MICRO, **arm.options})
     for arm in (
         # v2's 'all' again with only the group normalisation changed
         study.Arm('v3:all', HGD_CFG, {HGD + 'stages': 'all'}),
