@@ -55,10 +55,14 @@ def test_readme_v3_outcome_follows_the_candidates_tables():
         means.append({m: v['mean'] for m, v in methods.items()})
     candidates = [m for m in means[0] if m.startswith('v3:') and
                   all(m in table for table in means)]
+    # the reference: HGD v2 as shipped (named hgd@x1 while it was the
+    # sweep's HGD, v3:v2 since)
+    ref = [r if r in t else 'hgd@x1' for t in means for r in ('v3:v2', )]
+    candidates = [c for c in candidates if c != 'v3:v2']
     above = [c for c in candidates
-             if all(t[c] > t['hgd@x1'] for t in means)]
+             if all(t[c] > t[r] for t, r in zip(means, ref))]
     below = [c for c in candidates
-             if all(t[c] < t['hgd@x1'] for t in means)]
+             if all(t[c] < t[r] for t, r in zip(means, ref))]
     assert above == ['v3:teacher-confidence']
     assert sorted(below) == sorted(set(candidates) - set(above))
     with open(osp.join(REPO, 'README.md')) as f:

@@ -193,20 +193,60 @@ def test_a_sweep_on_a_setting_names_it():
 @pytest.mark.parametrize('name, group', [('v3:hierarchy@bb0.25', 'backbone'),
                                          ('v3:hints@0.25', 'hint')])
 def test_down_weighted_candidates_reach_the_group_weight(name, group):
-    """A candidate at a quarter of the neck group's weight: its option keeps
-    the shipped ``gap`` macro mode (merged, not replaced) and the group's
-    stages weigh a quarter of what they weigh in the candidate at equal
-    weight."""
-    from mmrazor.registry import MODELS
+    """A candidate at a quarter of the neck group's weight, built with its
+    options on tiny real detectors: the distiller's macro weighs each of
+    the group's terms a quarter of what the equal-weight candidate gives
+    it, and the neck levels as before."""
+    from helpers import build, hgd_algorithm, tiny_retinanet
     from hgd_mm_dev.benchmarks.tuning import V3_CANDIDATES
-    arm = V3_CANDIDATES[name]
-    cfg = Config.fromfile(arm.config)
-    cfg.merge_from_dict(arm.options)
-    distiller = MODELS.build(dict(cfg.model.distiller, _scope_='mmrazor'))
-    assert distiller.macro_cfg['mode'] == 'gap'
-    groups = [group] * 3 + ['neck'] * 5
-    macro = MODELS.build(dict(distiller.macro_cfg, num_stages=len(groups),
-                              stage_groups=groups, _scope_='mmrazor'))
-    weights = macro.stage_weights.tolist()
-    assert weights[:3] == pytest.approx([0.25 / 3] * 3)
-    assert weights[3:] == pytest.approx([1 / 5] * 5)
+
+    def stage_weights(arm_name):
+        distiller = {}
+        for key, value in V3_CANDIDATES[arm_name].options.items():
+            node = distiller
+            *parents, leaf = key[len('model.distiller.'):].split('.')
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        algorithm = build(hgd_algorithm(tiny_retinanet(18, 8, 16),
+                                        tiny_retinanet(50, 16, 16),
+                                        distiller=distiller))
+        macro = algorithm.distiller.macro
+        return macro.stage_groups, macro.stage_weights.tolist()
+
+    groups, low = stage_weights(name)
+    equal_groups, equal = stage_weights(name.split('@')[0])
+    assert groups == equal_groups and group in groups
+    for g, w_low, w_equal in zip(groups, low, equal):
+        assert w_low == pytest.approx(w_equal * (0.25 if g == group else 1))
+
+
+def test_tuned_weights_of_other_code_are_refused(tmp_path):
+    """A sweep whose best arm ran as another arm key (HGD's sweep from
+    before its defaults changed) gives no tuned row; the same report whose
+    runs carry today's key does."""
+    import json
+
+    from hgd_mm_dev.benchmarks import accuracy, study
+    runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5]})
+    summary = summarize(runs, [])
+    setting = study.Setting(data_root='d', split='tune',
+                            teacher={'checkpoint': 'teacher.pth'},
+                            teacher_split_metrics={}, base_options={},
+                            quick=False)
+    key = accuracy.current_key(setting)
+    today = key(sweep.sweep_arm('hgd', 0.5))
+    report = tmp_path / 'tuning.json'
+    for run in runs:
+        run['arm_key'] = 'v2-era'
+    report.write_text(json.dumps(dict(
+        runs=runs, sweep=sweep.sweep_summary(summary['methods']))))
+    with pytest.raises(ValueError, match=r'hgd \(hgd@x0\.5 ran as arm key '
+                       r'v2-era, its key now is ' + today):
+        sweep.load_tuned_weights(str(report), key)
+    for run in runs:
+        run['arm_key'] = today
+    report.write_text(json.dumps(dict(
+        runs=runs, sweep=sweep.sweep_summary(summary['methods']))))
+    assert sweep.load_tuned_weights(str(report), key)['hgd'] == {
+        'model.distiller.schedule.loss_weight': 7.5}

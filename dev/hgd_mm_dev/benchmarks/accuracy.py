@@ -20,13 +20,14 @@ are made on ``tune`` (:mod:`.tuning`). Resumable run by run
 """
 import argparse
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..mini.paths import (HGD_CFG, MINI_CONFIGS, NARROW_HGD_CFG,
                           NARROW_STUDENT_CFG, REPO, RESULTS, SETTINGS,
                           STUDENT_CFG, TEACHER_CFG)
 from . import study
 from .accuracy_report import PEERS, markdown, plot
+from .provenance import arm_key
 from .settings_matrix import NARROW_FPN, matrix_summary, plot_matrix
 from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
@@ -38,7 +39,8 @@ __all__ = [
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
 #: HGD as first formulated and shipped (all stages, every stage through a
 #: learnable 1x1 connector, uniform positions, no attention term, fixed 1/K,
-#: total weight 15), kept as the reference HGD v2 is measured against.
+#: total weight 15), kept as the reference the later versions are measured
+#: against.
 HGD_V1_OPTIONS = {
     'model.distiller.stages': 'all',
     'model.distiller.connector.project': True,
@@ -201,6 +203,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def current_key(setting: study.Setting) -> Callable[[study.Arm], str]:
+    """An arm's key as the main pair's study would record it today
+    (:func:`.provenance.arm_key` of its config and options)."""
+    return lambda arm: arm_key(arm.config,
+                               study.options_of(arm, setting, 0))
+
+
 def plan_of(args: argparse.Namespace,
             tuned: Optional[Dict[str, Dict[str, float]]] = None
             ) -> List[Tuple[study.Arm, int]]:
@@ -224,7 +233,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     setting = study.prepare(args.split, args.quick, args.data_root,
                             args.teacher_work_dir, args.cfg_options)
-    tuned = load_tuned_weights(args.tuned) if args.tuned else {}
+    tuned = (load_tuned_weights(args.tuned, current_key(setting))
+             if args.tuned else {})
     settings_tuned = (load_tuned_weights(args.settings_tuned)
                       if args.settings_tuned else tuned)
     plan = plan_of(args, tuned)

@@ -12,7 +12,7 @@ every level's loss for PKD, CWD, FBKD and FitNets; MGD's ``alpha_mgd``
 import math
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..mini.paths import HGD_CFG, MINI_CONFIGS
 from .study import Arm
@@ -20,7 +20,7 @@ from .study import Arm
 __all__ = [
     'MULTIPLIERS', 'WEIGHTED', 'TUNED', 'sweep_arm', 'sweep_arms',
     'parse_arm_name', 'sweep_summary', 'sweep_markdown', 'tuned_weights',
-    'load_tuned_weights'
+    'stale_sweeps', 'load_tuned_weights'
 ]
 
 #: The same grid around every method's shipped weight: 16x, centred.
@@ -185,10 +185,35 @@ def tuned_weights(sweep: Dict[str, dict]) -> Dict[str, Dict[str, float]]:
             for method, entry in sweep.items()}
 
 
-def load_tuned_weights(report_file: str) -> Dict[str, Dict[str, float]]:
+def stale_sweeps(report: dict,
+                 current_key: Callable[[Arm], str]) -> List[str]:
+    """The swept methods whose best arm's runs in ``report`` were made by
+    other code than the arm's current key (``current_key``, e.g. HGD's
+    sweep from before its defaults changed), each described."""
+    stale = []
+    for method, entry in report['sweep'].items():
+        arm = sweep_arm(method, entry['best']['multiplier'])
+        ran = {r.get('arm_key') for r in report.get('runs', [])
+               if r['method'] == arm.name}
+        now = current_key(arm)
+        if ran != {now}:
+            stale.append(f'{method} ({arm.name} ran as arm key '
+                         f'{", ".join(sorted(map(str, ran))) or "none"}, '
+                         f'its key now is {now})')
+    return stale
+
+
+def load_tuned_weights(
+        report_file: str,
+        current_key: Optional[Callable[[Arm], str]] = None
+) -> Dict[str, Dict[str, float]]:
     """:func:`tuned_weights` of a tuning report on disk (``tuning.json``).
 
-    Raises a clear error where the report holds no sweep."""
+    Raises a clear error where the report holds no sweep, or, given
+    ``current_key`` (an arm's key under the current code,
+    :func:`.provenance.arm_key`), where a method's best multiplier was found
+    by other code than today's: its weight would be applied to a method it
+    was not chosen for."""
     import json
     with open(report_file) as f:
         report = json.load(f)
@@ -197,6 +222,14 @@ def load_tuned_weights(report_file: str) -> Dict[str, Dict[str, float]]:
             f'{report_file} holds no weight sweep (its "sweep" is empty): '
             f'give the report of `tools/benchmarks/tuning.py` run with the '
             f'sweep arms (its default), e.g. docs/results/tuning.json.')
+    stale = stale_sweeps(report, current_key) if current_key else []
+    if stale:
+        raise ValueError(
+            f'{report_file}: the best weight of {"; ".join(stale)} was '
+            f'chosen by runs of other code than the current one. Run that '
+            f'method\'s sweep again (`tools/benchmarks/tuning.py --candidates '
+            f'<method>@x0.25 ... <method>@x4`) and write the report anew '
+            f'(`--report-only`) before using it for tuned rows.')
     for method, entry in report['sweep'].items():
         if entry['best']['at_edge']:
             print(f'[tuned] {method}: the best multiplier '
