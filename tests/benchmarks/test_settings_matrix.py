@@ -82,3 +82,12 @@ def test_narrow_pair_runs_never_join_the_main_pair_row():
     assert table[sm.QUARTER_WIDTH]['methods']['hgd']['n'] == 3
     assert table[sm.QUARTER_WIDTH]['methods']['hgd']['mean'] == 30.0
     assert table[sm.NARROW_FPN]['methods']['pkd']['mean'] == 19.0
+
+
+def test_a_peer_at_fewer_seeds_is_not_the_reference():
+    """A tuned peer's lucky first seed (a partial row) does not become
+    HGD's reference while another tuned peer has more seeds."""
+    runs = runs_of('a', {'hgd_tuned': [40, 41], 'pkd_tuned': [45],
+                         'cwd_tuned': [39, 39.4]})
+    versus = sm.matrix_summary(runs)['a']['hgd_vs_best_peer']
+    assert versus['reference'] == 'cwd_tuned'

@@ -1,11 +1,14 @@
 """weight_sweep: every method's weight options exist in its config (an
 option that named nothing would silently train the shipped weight), the
 grid, and the choice of the best multiplier."""
+import os.path as osp
+
 import pytest
 from mmengine.config import Config
 
 from hgd_mm_dev.benchmarks import weight_sweep as sweep
 from hgd_mm_dev.benchmarks.study import summarize
+from hgd_mm_dev.mini.paths import REPO
 
 
 def lookup(cfg, dotted):
@@ -69,8 +72,10 @@ def test_best_multiplier_needs_the_most_seeds():
     }), [])
     table = sweep.sweep_summary(summary['methods'])
     assert list(table) == ['pkd', 'cwd']
+    # x1 is the largest weight measured at two seeds: the edge of the
+    # grid that competed
     assert table['pkd']['best'] == dict(multiplier=1.0, value=6.0, n=2,
-                                        at_edge=False)
+                                        at_edge=True)
     assert table['cwd']['best']['multiplier'] == 4.0
     assert table['cwd']['best']['at_edge']
     text = sweep.sweep_markdown(table, summary['methods']['baseline'], 47.4)
@@ -248,5 +253,55 @@ def test_tuned_weights_of_other_code_are_refused(tmp_path):
         run['arm_key'] = today
     report.write_text(json.dumps(dict(
         runs=runs, sweep=sweep.sweep_summary(summary['methods']))))
+    assert sweep.load_tuned_weights(str(report), key)['hgd'] == {
+        'model.distiller.schedule.loss_weight': 7.5}
+
+
+def test_the_grid_edge_is_that_of_the_multipliers_that_competed():
+    """x4 at one seed beside x0.5-x2 at two: the best, x2, is the largest
+    weight measured at the most seeds, so it is at the grid's edge."""
+    summary = summarize(runs_of({
+        'pkd@x0.5': [30.0, 31.0], 'pkd@x1': [32.0, 33.0],
+        'pkd@x2': [34.0, 34.5], 'pkd@x4': [30.0]}), [])
+    best = sweep.sweep_summary(summary['methods'])['pkd']['best']
+    assert best['multiplier'] == 2.0 and best['at_edge']
+
+
+def test_a_settings_sweep_is_checked_against_its_own_configs(tmp_path):
+    """A sweep made on setting a (its report names the setting's configs)
+    is checked with the keys of those configs: runs carrying the main
+    pair's key for the same arm are stale there, runs carrying setting a's
+    key are not."""
+    import json
+
+    from hgd_mm_dev.benchmarks import accuracy, study, tuning
+    runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5]})
+    setting = study.Setting(data_root='d', split='tune',
+                            teacher={'checkpoint': 'teacher.pth'},
+                            teacher_split_metrics={}, base_options={},
+                            quick=False)
+    key = accuracy.current_key(setting)
+    main_arm = sweep.sweep_arm('hgd', 0.5)
+    depth_arm = tuning.on_setting(main_arm, 'retinanet-depth')
+    assert key(main_arm) != key(depth_arm)
+    candidates = {name: dict(config=osp.relpath(
+        tuning.on_setting(tuning.ARMS[name], 'retinanet-depth').config,
+        REPO), options={}) for name in ('hgd@x0.5', 'hgd@x1')}
+    report = tmp_path / 'tuning_retinanet-depth.json'
+
+    def write(arm_key):
+        for run in runs:
+            run['arm_key'] = arm_key
+        report.write_text(json.dumps(dict(
+            setting=dict(name='retinanet-depth', candidates=candidates),
+            runs=runs, sweep=sweep.sweep_summary(
+                summarize(runs, [])['methods']))))
+
+    write(key(main_arm))
+    assert sweep.best_arm(json.loads(report.read_text()),
+                          'hgd').config == depth_arm.config
+    with pytest.raises(ValueError, match='its key now is ' + key(depth_arm)):
+        sweep.load_tuned_weights(str(report), key)
+    write(key(depth_arm))
     assert sweep.load_tuned_weights(str(report), key)['hgd'] == {
         'model.distiller.schedule.loss_weight': 7.5}

@@ -204,8 +204,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def current_key(setting: study.Setting) -> Callable[[study.Arm], str]:
-    """An arm's key as the main pair's study would record it today
-    (:func:`.provenance.arm_key` of its config and options)."""
+    """An arm's key as a study with ``setting``'s options would record it
+    today (:func:`.provenance.arm_key` of its config and options; the
+    config is the arm's own, so an arm of another setting's sweep gets its
+    setting's key)."""
     return lambda arm: arm_key(arm.config,
                                study.options_of(arm, setting, 0))
 
@@ -235,7 +237,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                             args.teacher_work_dir, args.cfg_options)
     tuned = (load_tuned_weights(args.tuned, current_key(setting))
              if args.tuned else {})
-    settings_tuned = (load_tuned_weights(args.settings_tuned)
+    settings_tuned = (load_tuned_weights(args.settings_tuned,
+                                         current_key(setting))
                       if args.settings_tuned else tuned)
     plan = plan_of(args, tuned)
     if args.import_runs:

@@ -43,12 +43,16 @@ def matrix_method(name: str) -> str:
 
 def best_peer(scores: Dict[str, List[float]]) -> Optional[str]:
     """The best tuned peer, or the best as-shipped one where no peer was
-    tuned (highest mean)."""
+    tuned (highest mean; only peers at the most seeds among them compete,
+    so that a partial row's lucky first seed does not become HGD's
+    reference)."""
     tuned = [f'{p}_tuned' for p in PEERS if f'{p}_tuned' in scores]
     candidates = tuned or [p for p in PEERS if p in scores]
     if not candidates:
         return None
-    return max(candidates, key=lambda m: sum(scores[m]) / len(scores[m]))
+    most = max(len(scores[m]) for m in candidates)
+    return max((m for m in candidates if len(scores[m]) == most),
+               key=lambda m: sum(scores[m]) / len(scores[m]))
 
 
 def matrix_summary(

@@ -20,7 +20,7 @@ from .study import Arm
 __all__ = [
     'MULTIPLIERS', 'WEIGHTED', 'TUNED', 'sweep_arm', 'sweep_arms',
     'parse_arm_name', 'sweep_summary', 'sweep_markdown', 'tuned_weights',
-    'stale_sweeps', 'load_tuned_weights'
+    'best_arm', 'stale_sweeps', 'load_tuned_weights'
 ]
 
 #: The same grid around every method's shipped weight: 16x, centred.
@@ -120,13 +120,15 @@ def sweep_summary(per_method: Dict[str, dict]) -> Dict[str, dict]:
     for entry in table.values():
         entry['points'].sort(key=lambda p: p['multiplier'])
         most = max(p['n'] for p in entry['points'])
-        best = max((p for p in entry['points'] if p['n'] == most),
-                   key=lambda p: p['mean'])
+        competing = [p for p in entry['points'] if p['n'] == most]
+        best = max(competing, key=lambda p: p['mean'])
+        # The edge of the grid that competed: a best x2 beside an x4 at
+        # fewer seeds is still the largest weight measured as well as it.
         entry['best'] = dict(multiplier=best['multiplier'],
                              value=best['value'], n=best['n'],
                              at_edge=best['multiplier'] in (
-                                 entry['points'][0]['multiplier'],
-                                 entry['points'][-1]['multiplier']))
+                                 competing[0]['multiplier'],
+                                 competing[-1]['multiplier']))
     return table
 
 
@@ -185,14 +187,26 @@ def tuned_weights(sweep: Dict[str, dict]) -> Dict[str, Dict[str, float]]:
             for method, entry in sweep.items()}
 
 
+def best_arm(report: dict, method: str) -> Arm:
+    """The arm of ``method``'s best multiplier as ``report`` ran it: on the
+    config its ``setting.candidates`` records (a sweep on another setting
+    ran the setting's config), else the main pair's."""
+    arm = sweep_arm(method, report['sweep'][method]['best']['multiplier'])
+    ran = report.get('setting', {}).get('candidates', {}).get(arm.name)
+    if ran is None:
+        return arm
+    from ..mini.paths import REPO
+    return Arm(arm.name, osp.join(REPO, ran['config']), arm.options)
+
+
 def stale_sweeps(report: dict,
                  current_key: Callable[[Arm], str]) -> List[str]:
     """The swept methods whose best arm's runs in ``report`` were made by
     other code than the arm's current key (``current_key``, e.g. HGD's
     sweep from before its defaults changed), each described."""
     stale = []
-    for method, entry in report['sweep'].items():
-        arm = sweep_arm(method, entry['best']['multiplier'])
+    for method in report['sweep']:
+        arm = best_arm(report, method)
         ran = {r.get('arm_key') for r in report.get('runs', [])
                if r['method'] == arm.name}
         now = current_key(arm)
