@@ -71,3 +71,29 @@ def test_an_import_keeps_a_run_of_the_other_precision(tmp_path):
     assert import_runs(str(report), str(work)) == 1
     assert sorted(r['precision'] for r in load_runs(
         str(work / 'runs.json'))) == ['bf16', 'fp32']
+
+
+def test_an_import_never_supersedes_a_run_made_here(tmp_path):
+    """The report's run of (arm, seed) made by older code is not added
+    where the work dir has its own run of that arm and seed: a report
+    (which takes the latest run) keeps the one made here. A missing report
+    (a study never committed) imports nothing."""
+    from hgd_mm_dev.benchmarks.study import (Arm, Setting, import_committed,
+                                             run_arms)
+    work = tmp_path / 'work'
+    work.mkdir()
+    append_run(str(work / 'runs.json'),
+               dict(method='pkd@x1', seed=0, split='tune', teacher_key='t',
+                    arm_key='new', bbox_mAP=25.0))
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(runs=[
+        dict(method='pkd@x1', seed=s, split='tune', teacher_key='t',
+             arm_key='old', bbox_mAP=20.0) for s in (0, 1)])))
+    assert import_committed([str(tmp_path / 'never.json'), str(report)],
+                            str(work)) == 1  # seed 1 only
+    setting = Setting(str(tmp_path), 'tune', dict(key='t'), {}, {}, False)
+    arm = Arm('pkd@x1', 'unused.py')
+    runs = run_arms([(arm, 0), (arm, 1)], setting, str(work),
+                    report_only=True)
+    assert [(r['seed'], r['arm_key']) for r in runs] == [(0, 'new'),
+                                                         (1, 'old')]

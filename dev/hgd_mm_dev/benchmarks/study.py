@@ -26,7 +26,8 @@ from .provenance import (arm_key, check_poolable, run_precision,
 from .statistics import describe, welch_interval
 
 __all__ = [
-    'Arm', 'Setting', 'prepare', 'run_arms', 'summarize', 'write_report'
+    'Arm', 'Setting', 'prepare', 'run_arms', 'import_runs',
+    'import_committed', 'summarize', 'write_report'
 ]
 
 #: Distillation runs evaluate the student only (the teacher is scored once),
@@ -247,8 +248,11 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
 def import_runs(report_file: str, work_dir: str) -> int:
     """Add the runs of a committed report (``docs/results/*.json``) to
     ``WORK_DIR/runs.json``, so that a study begun in another session (and
-    on another machine) continues where it stopped; runs already there
-    are not added twice. Returns how many were added.
+    on another machine) continues where it stopped. Only gaps are filled:
+    a run is added where the work dir has no run of its (method, seed,
+    split, teacher, precision) yet, so a run made here, later than the
+    report or by newer code, is never superseded by the report's. Returns
+    how many were added.
 
     Args:
         report_file: a report written by a study (its ``runs``).
@@ -259,24 +263,31 @@ def import_runs(report_file: str, work_dir: str) -> int:
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
 
-    def identity(run: dict) -> tuple:
+    def slot(run: dict) -> tuple:
         # A run in the other precision is another run, as in run_arms.
-        keys = ('method', 'seed', 'split', 'teacher_key', 'arm_key',
-                'precision')
+        keys = ('method', 'seed', 'split', 'teacher_key', 'precision')
         return tuple(run.get(k) for k in keys)
 
-    known = {identity(run) for run in load_runs(runs_file)}
+    known = {slot(run) for run in load_runs(runs_file)}
     added = 0
     for run in runs:
         if run.get('teacher_key') is None:
             continue  # made before runs recorded their teacher: not resumable
-        if identity(run) not in known:
+        if slot(run) not in known:
             append_run(runs_file, run)
-            known.add(identity(run))
+            known.add(slot(run))
             added += 1
     print(f'[study] imported {added} runs of {report_file} into {runs_file}',
           flush=True)
     return added
+
+
+def import_committed(report_files: Sequence[str], work_dir: str) -> int:
+    """:func:`import_runs` of each report of ``report_files`` that exists
+    (a study's own committed report, and any named with ``--import-runs``);
+    returns how many runs were added."""
+    return sum(import_runs(path, work_dir) for path in report_files
+               if path and osp.exists(path))
 
 
 def summarize(runs: List[dict],

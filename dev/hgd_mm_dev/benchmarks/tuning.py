@@ -196,10 +196,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument(
-        '--import-runs', metavar='REPORT',
-        help='first add the runs of a committed report (e.g. '
-        'docs/results/tuning.json) to WORK_DIR/runs.json, to continue a '
-        'study begun in another session')
+        '--import-runs', metavar='REPORT', nargs='+', default=[],
+        help='first add the runs of these committed reports (e.g. '
+        'docs/results/tuning_v3.json) to WORK_DIR/runs.json where it has '
+        'no run of theirs yet; the study\'s own report (OUT_DIR/<name>.json) '
+        'is always imported so, unless --no-import')
+    parser.add_argument(
+        '--no-import', action='store_true',
+        help='do not import the study\'s own committed report: train every '
+        'run not in WORK_DIR/runs.json')
     parser.add_argument('--report-only', action='store_true')
     return parser.parse_args(argv)
 
@@ -256,8 +261,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         setting = study.prepare('tune', args.quick, args.data_root,
                                 args.teacher_work_dir)
     plan = [(arms[c], s) for s in args.seeds for c in args.candidates]
-    if args.import_runs:
-        study.import_runs(args.import_runs, args.work_dir)
+    # A study continues where its committed report stopped, on any machine.
+    own = [] if args.no_import else [
+        osp.join(args.out_dir, args.out_name + '.json')]
+    study.import_committed([*own, *args.import_runs], args.work_dir)
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
