@@ -97,3 +97,29 @@ def test_an_import_never_supersedes_a_run_made_here(tmp_path):
                     report_only=True)
     assert [(r['seed'], r['arm_key']) for r in runs] == [(0, 'new'),
                                                          (1, 'old')]
+
+
+def test_runs_of_a_teacher_that_scores_otherwise_here_are_not_imported(
+        tmp_path):
+    """Same teacher key (same inputs) but another score on the report's
+    split: the teacher trained here is another model, so the report's runs
+    are trained again; where it scores the same, they are imported."""
+    from hgd_mm_dev.benchmarks.study import Setting, import_runs
+    from hgd_mm_dev.mini.runs import METRICS
+    recorded = {k: 40.0 + i for i, k in enumerate(METRICS)}
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(
+        setting=dict(name='pair', split='tune'), teacher=recorded,
+        runs=[dict(method='pkd@x1', seed=0, split='tune', teacher_key='t',
+                   arm_key='k', bbox_mAP=30.0)])))
+
+    def here(metrics, split='tune'):
+        return Setting('d', split, dict(key='t'), metrics, {}, False, 'pair')
+
+    other = dict(recorded, bbox_mAP=40.1)
+    assert import_runs(str(report), str(tmp_path / 'a'), [here(other)]) == 0
+    # scored on another split: nothing to compare with
+    assert import_runs(str(report), str(tmp_path / 'b'),
+                       [here(other, 'val')]) == 1
+    assert import_runs(str(report), str(tmp_path / 'c'),
+                       [here(dict(recorded))]) == 1

@@ -246,20 +246,25 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                                          current_key(setting))
                       if args.settings_tuned else tuned)
     plan = plan_of(args, tuned)
+    # Every setting's teacher first: the import checks each against the
+    # report's (see study.import_runs).
+    others = {
+        name: study.prepare(
+            args.split, args.quick, args.data_root,
+            SETTINGS[name]['work_root'] + ('_quick' if args.quick else ''),
+            args.cfg_options, name=name,
+            teacher_cfg=SETTINGS[name]['teacher'],
+            student_cfgs=[SETTINGS[name]['student']])
+        for name in args.settings}
     # A study continues where its committed report stopped, on any machine.
     own = [] if args.no_import else [
         osp.join(args.out_dir, 'accuracy.json')]
-    study.import_committed([*own, *args.import_runs], args.work_dir)
+    study.import_committed([*own, *args.import_runs], args.work_dir,
+                           [setting, *others.values()])
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     teachers = {setting.name: setting.teacher_split_metrics}
-    for name in args.settings:
-        configs = SETTINGS[name]
-        other = study.prepare(
-            args.split, args.quick, args.data_root,
-            configs['work_root'] + ('_quick' if args.quick else ''),
-            args.cfg_options, name=name, teacher_cfg=configs['teacher'],
-            student_cfgs=[configs['student']])
+    for name, other in others.items():
         arms = setting_arms(name, settings_tuned)
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan

@@ -245,7 +245,24 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
     return [run for run in runs if run is not None]
 
 
-def import_runs(report_file: str, work_dir: str) -> int:
+def report_teachers(report: dict) -> Dict[str, Dict[str, float]]:
+    """A report's teachers' metrics on its split, by setting name (the
+    accuracy benchmark's ``teachers``; a tuning study's one ``teacher``)."""
+    if report.get('teachers'):
+        return report['teachers']
+    name = report.get('setting', {}).get('name')
+    return {name: report['teacher']} if name and 'teacher' in report else {}
+
+
+def same_teacher(recorded: Dict[str, float], now: Dict[str, float]) -> bool:
+    """Whether a teacher trained here scores what the report's did (every
+    COCO metric, to 1e-4 mAP %)."""
+    return all(abs(recorded.get(k, float('nan')) - now[k]) < 1e-4
+               for k in mini_runs.METRICS)
+
+
+def import_runs(report_file: str, work_dir: str,
+                settings: Sequence[Setting] = ()) -> int:
     """Add the runs of a committed report (``docs/results/*.json``) to
     ``WORK_DIR/runs.json``, so that a study begun in another session (and
     on another machine) continues where it stopped. Only gaps are filled:
@@ -257,11 +274,31 @@ def import_runs(report_file: str, work_dir: str) -> int:
     Args:
         report_file: a report written by a study (its ``runs``).
         work_dir: the study's work dir.
+        settings: the study's settings, as :func:`prepare` made them here.
+            Where the report scored a setting's teacher on the same split
+            and the teacher trained here scores otherwise (the same inputs,
+            another machine's arithmetic), the report's runs of that
+            teacher are not imported: they were distilled from another
+            model.
     """
     with open(report_file) as f:
-        runs = json.load(f).get('runs', [])
+        report = json.load(f)
+    runs = report.get('runs', [])
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
+    recorded = report_teachers(report)
+    split = report.get('setting', {}).get('split')
+    refused = set()
+    for setting in settings:
+        theirs = recorded.get(setting.name)
+        if (setting.split == split and theirs is not None and
+                not same_teacher(theirs, setting.teacher_split_metrics)):
+            refused.add(setting.teacher['key'])
+            print(f'[study] not importing the runs of {report_file} on '
+                  f'{setting.name}: its teacher scored {theirs} on '
+                  f'{split}, the one trained here '
+                  f'{setting.teacher_split_metrics}; they are trained again',
+                  flush=True)
 
     def slot(run: dict) -> tuple:
         # A run in the other precision is another run, as in run_arms.
@@ -273,7 +310,7 @@ def import_runs(report_file: str, work_dir: str) -> int:
     for run in runs:
         if run.get('teacher_key') is None:
             continue  # made before runs recorded their teacher: not resumable
-        if slot(run) not in known:
+        if run['teacher_key'] not in refused and slot(run) not in known:
             append_run(runs_file, run)
             known.add(slot(run))
             added += 1
@@ -282,11 +319,12 @@ def import_runs(report_file: str, work_dir: str) -> int:
     return added
 
 
-def import_committed(report_files: Sequence[str], work_dir: str) -> int:
+def import_committed(report_files: Sequence[str], work_dir: str,
+                     settings: Sequence[Setting] = ()) -> int:
     """:func:`import_runs` of each report of ``report_files`` that exists
     (a study's own committed report, and any named with ``--import-runs``);
     returns how many runs were added."""
-    return sum(import_runs(path, work_dir) for path in report_files
+    return sum(import_runs(path, work_dir, settings) for path in report_files
                if path and osp.exists(path))
 
 

@@ -264,7 +264,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     # A study continues where its committed report stopped, on any machine.
     own = [] if args.no_import else [
         osp.join(args.out_dir, args.out_name + '.json')]
-    study.import_committed([*own, *args.import_runs], args.work_dir)
+    study.import_committed([*own, *args.import_runs], args.work_dir,
+                           [setting])
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
