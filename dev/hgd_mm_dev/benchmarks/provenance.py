@@ -17,7 +17,7 @@ import os
 import os.path as osp
 import subprocess
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch
 
@@ -133,7 +133,8 @@ def run_precision(config: str) -> str:
 
 
 def run_provenance(repo: str, setting: str, options: Dict[str, object],
-                   key: str, precision: str) -> Dict[str, object]:
+                   key: str, precision: str,
+                   threads: Optional[int] = None) -> Dict[str, object]:
     """Everything a run records about how it was made.
 
     Args:
@@ -142,10 +143,12 @@ def run_provenance(repo: str, setting: str, options: Dict[str, object],
         options: the run's ``--cfg-options``, as run.
         key: the arm's :func:`arm_key`.
         precision: its :func:`run_precision`.
+        threads: the run's intra-op threads (another count sums in another
+            order: the same seed gives another model).
     """
     return dict(setting=setting, **git_commit(repo), arm_key=key,
                 options={k: str(v) for k, v in options.items()},
-                precision=precision, cpu=cpu_description(),
+                precision=precision, threads=threads, cpu=cpu_description(),
                 torch=torch.__version__)
 
 

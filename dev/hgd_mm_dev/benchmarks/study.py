@@ -220,14 +220,16 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         print(f'[study {index}/{len(plan)}] {label} ({setting.split})',
               flush=True)
         options = options_of(arm, setting, seed)
+        threads = 1 if jobs > 1 else None
         provenance = run_provenance(REPO, arm.setting, options,
-                                    *current[arm.name])
+                                    *current[arm.name],
+                                    threads=mini_runs.intra_op_threads(
+                                        threads))
         result = mini_runs.train(
             arm.config,
             osp.join(work_dir, f'{arm.name}_{setting.split}_seed{seed}'),
             options, label=label,
-            data_root=setting.data_root, quiet=True,
-            threads=1 if jobs > 1 else None,
+            data_root=setting.data_root, quiet=True, threads=threads,
             env={'HGD_MINI_EVAL_SPLIT': setting.split})
         run = dict(method=arm.name, seed=seed, split=setting.split,
                    **{k: result[k] for k in mini_runs.METRICS},

@@ -20,8 +20,9 @@ import json
 import os
 import os.path as osp
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -35,11 +36,29 @@ from .params import MiniDatasetParams
 
 __all__ = [
     'PretrainSettings', 'object_crops', 'BackboneClassifier',
-    'pretrain_backbone', 'ensure_pretrained', 'pretrain_key'
+    'pretrain_backbone', 'ensure_pretrained', 'pretrain_key',
+    'PRETRAIN_THREADS', 'torch_threads'
 ]
 
 #: Bumped when the pre-training procedure changes (it is part of the key).
 PRETRAIN_VERSION = 1
+#: Intra-op threads of every pre-training (and of the benchmarks' teachers,
+#: ``runs.SHARED_THREADS``): the same inputs at another count give other
+#: weights. 2: what a 2-core machine's default gave the cached weights.
+PRETRAIN_THREADS = 2
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """torch's intra-op thread count set to ``count`` for a while."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 META_KEY = 'hgd_mm_pretrain'
 
 
@@ -183,6 +202,38 @@ def accuracy(model: nn.Module, inputs: torch.Tensor,
     return float((predicted == labels).float().mean())
 
 
+def train_epochs(model: nn.Module, optimizer, scheduler,
+                 generator: torch.Generator, inputs: torch.Tensor,
+                 labels: torch.Tensor, val_inputs: torch.Tensor,
+                 val_labels: torch.Tensor, settings: 'PretrainSettings',
+                 bf16: bool, train_start: float,
+                 log: Callable[[str], None]) -> None:
+    """The epochs of :func:`pretrain_backbone` (at the threads it sets)."""
+    steps_per_epoch = max(1, len(inputs) // settings.batch_size)
+    for epoch in range(settings.epochs):
+        model.train()
+        order = torch.randperm(len(inputs), generator=generator)
+        for step in range(steps_per_epoch):
+            batch = order[step * settings.batch_size:(step + 1) *
+                          settings.batch_size]
+            flip = torch.rand(len(batch), generator=generator) < 0.5
+            crops = torch.where(flip.view(-1, 1, 1, 1), inputs[batch].flip(3),
+                                inputs[batch])
+            with torch.autocast('cpu', dtype=torch.bfloat16,
+                                enabled=bf16):
+                logits = model(crops)
+            loss = F.cross_entropy(logits.float(), labels[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        eta = ((time.time() - train_start) / (epoch + 1) *
+               (settings.epochs - epoch - 1))
+        log(f'[pretrain] epoch {epoch + 1}/{settings.epochs}: held-out '
+            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}, '
+            f'ETA {eta:.0f} s')
+
+
 def pretrain_backbone(backbone: dict,
                       normalisation: dict,
                       out_file: str,
@@ -226,28 +277,10 @@ def pretrain_backbone(backbone: dict,
     log(f'[pretrain] {len(inputs)} training crops, {len(val_inputs)} '
         f'held out, {settings.epochs} epochs, {"bf16" if bf16 else "fp32"}')
     train_start = time.time()
-    for epoch in range(settings.epochs):
-        model.train()
-        order = torch.randperm(len(inputs), generator=generator)
-        for step in range(steps_per_epoch):
-            batch = order[step * settings.batch_size:(step + 1) *
-                          settings.batch_size]
-            flip = torch.rand(len(batch), generator=generator) < 0.5
-            crops = torch.where(flip.view(-1, 1, 1, 1), inputs[batch].flip(3),
-                                inputs[batch])
-            with torch.autocast('cpu', dtype=torch.bfloat16,
-                                enabled=bf16):
-                logits = model(crops)
-            loss = F.cross_entropy(logits.float(), labels[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-        eta = ((time.time() - train_start) / (epoch + 1) *
-               (settings.epochs - epoch - 1))
-        log(f'[pretrain] epoch {epoch + 1}/{settings.epochs}: held-out '
-            f'accuracy {accuracy(model, val_inputs, val_labels):.3f}, '
-            f'ETA {eta:.0f} s')
+    with torch_threads(PRETRAIN_THREADS):
+        train_epochs(model, optimizer, scheduler, generator, inputs, labels,
+                     val_inputs, val_labels, settings, bf16, train_start,
+                     log)
     record = dict(
         key=pretrain_key(backbone, normalisation, params, settings),
         val_accuracy=accuracy(model, val_inputs, val_labels),

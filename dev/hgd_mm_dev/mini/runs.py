@@ -25,10 +25,11 @@ from hgd_mm.training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
 from .paths import REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
-from .pretrain import PretrainSettings, pretrain_configs
+from .pretrain import PRETRAIN_THREADS, PretrainSettings, pretrain_configs
 
 __all__ = [
     'METRICS', 'QUICK_DATA', 'QUICK_OPTIONS', 'QUICK_PRETRAIN',
+    'SHARED_THREADS', 'intra_op_threads',
     'ensure_mini_data', 'ensure_pretrained_backbones', 'train', 'evaluate',
     'teacher_run', 'read_run', 'complexity', 'distill_options'
 ]
@@ -46,6 +47,28 @@ QUICK_PRETRAIN = dict(num_images=16, num_val_images=4, epochs=1)
 QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
                  'train_dataloader.batch_size': 4,
                  'model.test_cfg.score_thr': 0.0}
+
+
+#: Intra-op threads of what every run of a study shares, the pre-trained
+#: backbones and the teacher, whatever the machine's cores or the caller's
+#: OMP_NUM_THREADS: oneDNN splits its reductions by thread, so another
+#: count trains another model from the same inputs (seen: the main pair's
+#: teacher from the same data and backbones scored 45.2 val mAP at 1
+#: thread, 46.4 at 2), and a cache keyed by its inputs would hold
+#: different models on different machines. Changing it changes what the
+#: keys stand for: bump ``pretrain.PRETRAIN_VERSION`` with it.
+SHARED_THREADS = PRETRAIN_THREADS
+
+
+def intra_op_threads(threads: Optional[int] = None) -> int:
+    """The intra-op thread count a run gets: ``threads``, else what
+    OMP_NUM_THREADS says, else torch's default here (one per core)."""
+    if threads:
+        return threads
+    if os.environ.get('OMP_NUM_THREADS', '').isdigit():
+        return int(os.environ['OMP_NUM_THREADS'])
+    import torch
+    return torch.get_num_threads()
 
 
 def recorded_value(meta: dict, name: str) -> Any:
@@ -256,7 +279,7 @@ def teacher_run(work_root: str,
             return dict(cached, checkpoint=checkpoint)
     print('[teacher] training (cached for the next run)', flush=True)
     run = train(teacher_cfg, work_dir, options, label='teacher',
-                data_root=data_root)
+                data_root=data_root, threads=SHARED_THREADS)
     shutil.copyfile(run['checkpoint'], checkpoint)
     run.update(key=key, checkpoint=checkpoint)
     with open(cache, 'w') as f:
