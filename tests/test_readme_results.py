@@ -69,3 +69,25 @@ def test_readme_v3_outcome_follows_the_candidates_tables():
         readme = f.read()
     assert ('`v3:teacher-confidence` is\nthe only candidate whose mean is '
             'above `hgd@x1`\'s on both pairs') in readme
+
+
+def test_readme_teacher_figures_of_the_rerun_follow_the_json():
+    """The two teachers the README names (the committed sweep's, and the
+    one the rerun trained afresh from the same inputs) are the reports'."""
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    reports = {}
+    for name in ('tuning', 'tuning_rerun'):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            reports[name] = json.load(f)
+    old = reports['tuning']['teacher_bbox_mAP']
+    new = reports['tuning_rerun']['teacher_bbox_mAP']
+    assert old != new
+    assert (f'it scored {new:.1f} mAP on `tune`, where the table\'s scored '
+            f'{old:.1f}') in readme
+    # the rerun is of the same teacher config, data and seed
+    assert (reports['tuning_rerun']['setting']['teacher'] ==
+            reports['tuning']['setting']['teacher'])
+    keys = {r['teacher_key'] for name in reports
+            for r in reports[name]['runs']}
+    assert len(keys) == 1, 'same inputs, same teacher key'
