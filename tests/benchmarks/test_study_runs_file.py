@@ -89,8 +89,13 @@ def test_an_import_never_supersedes_a_run_made_here(tmp_path):
     report.write_text(json.dumps(dict(runs=[
         dict(method='pkd@x1', seed=s, split='tune', teacher_key='t',
              arm_key='old', bbox_mAP=20.0) for s in (0, 1)])))
-    assert import_committed([str(tmp_path / 'never.json'), str(report)],
-                            str(work)) == 1  # seed 1 only
+    import argparse
+    args = argparse.Namespace(no_import=False, import_runs=[str(report)],
+                              work_dir=str(work))
+    # the own report was never committed; the named one fills seed 1 only
+    assert import_committed(args, str(tmp_path / 'never.json')) == 1
+    args.no_import, args.import_runs = True, []
+    assert import_committed(args, str(report)) == 0  # --no-import
     setting = Setting(str(tmp_path), 'tune', dict(key='t'), {}, {}, False)
     arm = Arm('pkd@x1', 'unused.py')
     runs = run_arms([(arm, 0), (arm, 1)], setting, str(work),

@@ -189,16 +189,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='a few iterations on a tiny set (for tests)')
     parser.add_argument('--jobs', type=int, default=2,
                         help='runs side by side, one torch thread each')
-    parser.add_argument(
-        '--import-runs', metavar='REPORT', nargs='+', default=[],
-        help='first add the runs of these committed reports (e.g. '
-        'docs/results/tuning_v3.json) to WORK_DIR/runs.json where it has '
-        'no run of theirs yet; the study\'s own report (OUT_DIR/<name>.json) '
-        'is always imported so, unless --no-import')
-    parser.add_argument(
-        '--no-import', action='store_true',
-        help='do not import the study\'s own committed report: train every '
-        'run not in WORK_DIR/runs.json')
+    study.add_import_arguments(parser)
     parser.add_argument('--report-only', action='store_true',
                         help='write the report from the runs done so far '
                         '(WORK_DIR/runs.json), training nothing')
@@ -256,10 +247,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             teacher_cfg=SETTINGS[name]['teacher'],
             student_cfgs=[SETTINGS[name]['student']])
         for name in args.settings}
-    # A study continues where its committed report stopped, on any machine.
-    own = [] if args.no_import else [
-        osp.join(args.out_dir, 'accuracy.json')]
-    study.import_committed([*own, *args.import_runs], args.work_dir,
+    study.import_committed(args, osp.join(args.out_dir, 'accuracy.json'),
                            [setting, *others.values()])
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)

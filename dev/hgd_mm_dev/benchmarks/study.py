@@ -7,6 +7,7 @@ Each finished run is appended to ``WORK_DIR/runs.json`` at once, keyed by
 (arm, seed, split, teacher key): an interrupted study continues where it
 stopped, and runs of another setting are neither resumed nor reported.
 """
+import argparse
 import fcntl
 import json
 import os
@@ -27,7 +28,7 @@ from .statistics import describe, welch_interval
 
 __all__ = [
     'Arm', 'Setting', 'prepare', 'run_arms', 'import_runs',
-    'import_committed', 'summarize', 'write_report'
+    'add_import_arguments', 'import_committed', 'summarize', 'write_report'
 ]
 
 #: Distillation runs evaluate the student only (the teacher is scored once),
@@ -321,13 +322,31 @@ def import_runs(report_file: str, work_dir: str,
     return added
 
 
-def import_committed(report_files: Sequence[str], work_dir: str,
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--import-runs`` and ``--no-import``, as every study takes them
+    (:func:`import_committed`)."""
+    parser.add_argument(
+        '--import-runs', metavar='REPORT', nargs='+', default=[],
+        help='first add the runs of these committed reports (e.g. '
+        'docs/results/tuning_v3.json) to WORK_DIR/runs.json where it has '
+        'no run of theirs yet; the study\'s own report (OUT_DIR/<name>.json) '
+        'is always imported so, unless --no-import')
+    parser.add_argument(
+        '--no-import', action='store_true',
+        help='do not import the study\'s own committed report: train every '
+        'run not in WORK_DIR/runs.json')
+
+
+def import_committed(args: argparse.Namespace, own_report: str,
                      settings: Sequence[Setting] = ()) -> int:
-    """:func:`import_runs` of each report of ``report_files`` that exists
-    (a study's own committed report, and any named with ``--import-runs``);
-    returns how many runs were added."""
-    return sum(import_runs(path, work_dir, settings) for path in report_files
-               if path and osp.exists(path))
+    """:func:`import_runs` of the study's own committed report
+    (``own_report``, unless ``args.no_import``) and of every
+    ``args.import_runs``, those that exist, into ``args.work_dir``: a study
+    continues where its committed report stopped, on any machine. Returns
+    how many runs were added."""
+    reports = [*([] if args.no_import else [own_report]), *args.import_runs]
+    return sum(import_runs(path, args.work_dir, settings)
+               for path in reports if osp.exists(path))
 
 
 def summarize(runs: List[dict],

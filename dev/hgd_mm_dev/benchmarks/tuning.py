@@ -195,16 +195,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--data-root')
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--jobs', type=int, default=2)
-    parser.add_argument(
-        '--import-runs', metavar='REPORT', nargs='+', default=[],
-        help='first add the runs of these committed reports (e.g. '
-        'docs/results/tuning_v3.json) to WORK_DIR/runs.json where it has '
-        'no run of theirs yet; the study\'s own report (OUT_DIR/<name>.json) '
-        'is always imported so, unless --no-import')
-    parser.add_argument(
-        '--no-import', action='store_true',
-        help='do not import the study\'s own committed report: train every '
-        'run not in WORK_DIR/runs.json')
+    study.add_import_arguments(parser)
     parser.add_argument('--report-only', action='store_true')
     return parser.parse_args(argv)
 
@@ -261,11 +252,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         setting = study.prepare('tune', args.quick, args.data_root,
                                 args.teacher_work_dir)
     plan = [(arms[c], s) for s in args.seeds for c in args.candidates]
-    # A study continues where its committed report stopped, on any machine.
-    own = [] if args.no_import else [
-        osp.join(args.out_dir, args.out_name + '.json')]
-    study.import_committed([*own, *args.import_runs], args.work_dir,
-                           [setting])
+    own_report = osp.join(args.out_dir, args.out_name + '.json')
+    study.import_committed(args, own_report, [setting])
     runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
                           args.report_only)
     names: List[str] = [c for c in args.candidates if c != 'baseline']
