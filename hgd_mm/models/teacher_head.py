@@ -43,7 +43,37 @@ def dense_class_logits(head: nn.Module,
     return logits
 
 
-def confidence_maps(logits: Sequence[torch.Tensor]) -> List[torch.Tensor]:
-    """Per level (B, H, W): the highest class probability over every anchor
-    and class at each position (sigmoid heads), detached."""
-    return [level.detach().float().sigmoid().amax(dim=1) for level in logits]
+def confidence_maps(logits: Sequence[torch.Tensor],
+                    head: nn.Module) -> List[torch.Tensor]:
+    """Per level (B, H, W): the highest foreground class probability over
+    every anchor and class at each position, detached.
+
+    A sigmoid head's (``use_sigmoid_cls``) probabilities are the sigmoids of
+    its logits; a softmax head's (SSD, a softmax RPN) are each anchor's
+    softmax over its ``cls_out_channels`` = classes + background, the
+    background column (mmdet puts it last) left out: its sigmoid would read
+    the background score as confidence.
+
+    Args:
+        logits: per-level (B, A * cls_out_channels, H, W) class logits of
+            ``head`` (:func:`dense_class_logits`).
+        head: the dense head that made them.
+    """
+    if not hasattr(head, 'use_sigmoid_cls'):
+        raise TypeError(
+            f'{type(head).__name__} does not say whether its class scores '
+            f'are sigmoids or a softmax (no use_sigmoid_cls), so HGD cannot '
+            f'read where the teacher looks. Switch the teacher-head options '
+            f'of HGDDistiller off for this teacher: '
+            f'micro=dict(teacher_share=0.0).')
+    if head.use_sigmoid_cls:
+        return [level.detach().float().sigmoid().amax(dim=1)
+                for level in logits]
+    channels = head.cls_out_channels
+    maps = []
+    for level in logits:
+        b, ac, h, w = level.shape
+        scores = level.detach().float().reshape(b, ac // channels, channels,
+                                                h, w).softmax(dim=2)
+        maps.append(scores[:, :, :-1].amax(dim=(1, 2)))
+    return maps

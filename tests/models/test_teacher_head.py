@@ -7,9 +7,16 @@ from hgd_mm.models.teacher_head import (confidence_maps, dense_class_logits,
                                         dense_head_of)
 
 
+class FakeHead(torch.nn.Module):
+    def __init__(self, use_sigmoid_cls: bool, cls_out_channels: int) -> None:
+        super().__init__()
+        self.use_sigmoid_cls = use_sigmoid_cls
+        self.cls_out_channels = cls_out_channels
+
+
 def test_confidence_is_the_top_class_probability_per_position():
     logits = [torch.randn(2, 12, 5, 4), torch.randn(2, 12, 3, 2)]
-    maps = confidence_maps(logits)
+    maps = confidence_maps(logits, FakeHead(True, 4))
     for level, conf in zip(logits, maps):
         expected = torch.zeros(2, *level.shape[-2:])
         for b in range(2):  # slow reference
@@ -20,6 +27,44 @@ def test_confidence_is_the_top_class_probability_per_position():
                         for c in range(level.shape[1]))
         torch.testing.assert_close(conf, expected)
         assert not conf.requires_grad
+
+
+def test_softmax_head_confidence_leaves_the_background_out():
+    # 3 anchors x (4 classes + background, mmdet's last column)
+    logits = [torch.randn(2, 15, 5, 4), torch.randn(2, 15, 3, 2)]
+    logits[0][:, 4::5] += 10.0  # background dominates: confidence stays low
+    maps = confidence_maps(logits, FakeHead(False, 5))
+    for level, conf in zip(logits, maps):
+        expected = torch.zeros(2, *level.shape[-2:])
+        for b in range(2):  # slow reference
+            for y in range(level.shape[2]):
+                for x in range(level.shape[3]):
+                    best = 0.0
+                    for a in range(3):
+                        column = level[b, 5 * a:5 * a + 5, y, x]
+                        probs = torch.softmax(column, dim=0)
+                        best = max(best, probs[:4].max().item())
+                    expected[b, y, x] = best
+        torch.testing.assert_close(conf, expected)
+    assert maps[0].max() < 0.1
+
+
+def test_mmdet_softmax_head_has_the_layout_confidence_reads():
+    from mmdet.models.dense_heads import SSDHead
+    head = SSDHead(num_classes=4, in_channels=(8, 8, 8), anchor_generator=dict(
+        type='SSDAnchorGenerator', scale_major=False, input_size=300,
+        basesize_ratio_range=(0.15, 0.9), strides=[8, 16, 32],
+        ratios=[[2], [2], [2]]))
+    assert not head.use_sigmoid_cls and head.cls_out_channels == 5
+    features = [torch.randn(1, 8, s, s) for s in (8, 4, 2)]
+    maps = confidence_maps(dense_class_logits(head, features), head)
+    assert [tuple(m.shape) for m in maps] == [(1, s, s) for s in (8, 4, 2)]
+    assert all(((m > 0) & (m < 1)).all() for m in maps)
+
+
+def test_confidence_of_a_head_that_does_not_say_sigmoid_or_softmax():
+    with pytest.raises(TypeError, match='use_sigmoid_cls.*teacher_share=0'):
+        confidence_maps([torch.randn(1, 4, 2, 2)], torch.nn.Identity())
 
 
 def test_dense_head_of_one_and_two_stage_detectors():

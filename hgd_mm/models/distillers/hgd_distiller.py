@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from torch import nn
 
 from mmrazor.models.distillers import ConfigurableDistiller
@@ -236,6 +237,12 @@ class HGDDistiller(ConfigurableDistiller):
         """Pair stages and build connectors and macro weights, once both
         models are known: at algorithm build time, before the optimiser is
         built, a checkpoint is resumed or DDP wraps the model."""
+        # In MMRazor's scope, as the algorithm is built: a caller in another
+        # default scope (an mmdet runtime) would not find hgd_mm's types.
+        with DefaultScope.overwrite_default_scope('mmrazor'):
+            self._build_pairs()
+
+    def _build_pairs(self) -> None:
         warn_on_mismatch(self.student_probe, self.teacher_probe)
         selected = select_stages(self.student_stages, self.read_stages())
         self.pairs = pair_stages(selected, self.teacher_stages,
@@ -372,8 +379,9 @@ class HGDDistiller(ConfigurableDistiller):
         if self.needs_teacher_confidence:
             if teacher_logits is None:
                 teacher_logits = self.teacher_head_logits(teacher_features)
-            confidence = dict(zip([t.name for t in self.teacher_levels],
-                                  confidence_maps(teacher_logits)))
+            maps = confidence_maps(teacher_logits,
+                                   dense_head_of(self.teacher_model[0]))
+            confidence = dict(zip([t.name for t in self.teacher_levels], maps))
         return [
             stage_terms(student_features[s.name], teacher_features[t.name],
                         self.stage_connectors[s.key],

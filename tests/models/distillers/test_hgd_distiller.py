@@ -496,3 +496,14 @@ def test_hierarchy_distils_what_the_detector_reads_with_its_own_norm():
         torch.testing.assert_close(
             losses[f'distill.loss_hgd_{s.key}'].detach(), 15.0 / k * expected,
             atol=1e-5, rtol=1e-4)
+
+
+def test_pairs_build_from_another_default_scope():
+    # An mmdet runtime's default scope does not hold hgd_mm's types; the
+    # distiller builds them in MMRazor's scope, as the algorithm is built.
+    from mmengine.registry import DefaultScope
+    algorithm = build(
+        hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32)))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        algorithm.distiller.build_pairs()
+    assert len(algorithm.distiller.stage_connectors) == 5
