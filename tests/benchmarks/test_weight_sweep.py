@@ -112,6 +112,19 @@ def test_tuned_rows_run_each_method_at_its_best_multiplier(tmp_path):
     for key, value in arm.options.items():
         assert lookup(cfg, key) == pytest.approx(value)
     assert 'retinanet-depth:fbkd_tuned' not in depth  # not in the setting
+    # with tuned weights a setting runs the plain student and the tuned rows;
+    # its shipped rows on request, and always without tuned weights
+    assert sorted(depth) == sorted(
+        ['retinanet-depth:baseline',
+         *(f'retinanet-depth:{m}_tuned' for m in tuned
+           if m in ('hgd', 'pkd', 'cwd', 'mgd'))])
+    both = accuracy.setting_arms('retinanet-depth', tuned, as_shipped=True)
+    assert sorted(both) == sorted(
+        [*depth, *(f'retinanet-depth:{m}' for m in ('hgd', 'pkd', 'cwd',
+                                                     'mgd'))])
+    assert sorted(accuracy.setting_arms('retinanet-depth')) == sorted(
+        f'retinanet-depth:{m}' for m in ('baseline', 'hgd', 'pkd', 'cwd',
+                                         'mgd'))
 
 
 def test_a_report_without_a_sweep_is_refused(tmp_path):

@@ -94,21 +94,30 @@ SETTING_METHODS = ('baseline', 'hgd', 'pkd', 'cwd', 'mgd')
 
 
 def setting_arms(name: str,
-                 tuned: Optional[Dict[str, Dict[str, float]]] = None
-                 ) -> Dict[str, study.Arm]:
+                 tuned: Optional[Dict[str, Dict[str, float]]] = None,
+                 as_shipped: bool = False) -> Dict[str, study.Arm]:
     """The arms of a setting of :data:`SETTINGS`, named ``<setting>:<method>``
     (the matrix reads the method after the colon); with ``tuned``
     (:func:`.weight_sweep.load_tuned_weights`), also
     ``<setting>:<method>_tuned`` at the weights tuned on the main pair,
-    unchanged: a user does not re-tune per detector."""
+    unchanged: a user does not re-tune per detector.
+
+    Args:
+        name: the setting.
+        tuned: each method's tuned options.
+        as_shipped: also the methods at their shipped weights (without it
+            and with ``tuned``, the plain student and the tuned rows only:
+            the rows the matrix compares).
+    """
     configs = SETTINGS[name]
+    shipped = [m for m in SETTING_METHODS if m == 'baseline' or
+               (m in configs and (as_shipped or not tuned))]
     arms = {
         f'{name}:{method}': study.Arm(
             f'{name}:{method}', configs['student' if method == 'baseline'
                                         else method],
             distill=method != 'baseline', setting=name)
-        for method in SETTING_METHODS if method == 'baseline' or
-        method in configs
+        for method in shipped
     }
     for method, options in (tuned or {}).items():
         if method in configs and method in SETTING_METHODS:
@@ -169,6 +178,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='the weight sweep the --settings\' tuned rows use instead of '
         '--tuned, e.g. docs/results/tuning_retinanet-depth.json (tuned on '
         'setting a, used unchanged on the others)')
+    parser.add_argument(
+        '--settings-as-shipped', action='store_true',
+        help='with tuned weights, also run the --settings\' methods at their '
+        'shipped weights (by default a setting then runs the plain student '
+        'and the tuned rows, which its matrix row compares)')
     parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
                         choices=list(ABLATIONS))
     parser.add_argument('--split', default='val', choices=('val', 'tune'),
@@ -253,7 +267,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                           args.report_only)
     teachers = {setting.name: setting.teacher_split_metrics}
     for name, other in others.items():
-        arms = setting_arms(name, settings_tuned)
+        arms = setting_arms(name, settings_tuned, args.settings_as_shipped)
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan
         runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
