@@ -36,7 +36,7 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(include=['hgd_mm', 'hgd_mm.*']),
     package_data={'hgd_mm': MIM_DATA},
-    python_requires='>=3.8',
+    python_requires='>=3.10',  # torch 2.13's floor
     # torch is left open here (CPU or CUDA build, >=2.0); requirements/torch.txt
     # pins the build that `make` installs and CI tests.
     install_requires=(['torch>=2.0'] + read_requirements('mmcv.txt') +

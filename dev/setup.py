@@ -12,7 +12,7 @@ setup(
     version='0.0.0',
     description='Mini setting and benchmarks of the hgd-mm repository',
     packages=find_packages(include=['hgd_mm_dev', 'hgd_mm_dev.*']),
-    python_requires='>=3.8',
+    python_requires='>=3.10',  # torch 2.13's floor
     # hgd_mm and its stack come from the repository's own requirements.
     install_requires=['hgd-mm'],
     zip_safe=False,

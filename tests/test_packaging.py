@@ -108,3 +108,20 @@ def test_non_editable_install_trains_a_distillation_config_of_the_checkout(
     logs = glob.glob(str(work_dir / '*' / '*.log'))
     with open(logs[-1]) as f:
         assert 'distill.loss_hgd_neck_0' in f.read()
+
+
+def test_setup_is_set_up_again_for_cuda_ops(tmp_path, monkeypatch):
+    """A venv set up for the CPU is not taken as set up for FORCE_CUDA=1
+    (its mmcv's ops are CPU ones): the two have different stamps."""
+    def stamp(**env):
+        return subprocess.run(
+            ['bash', osp.join(REPO, 'tools', 'setup_env.sh'), '--stamp'],
+            env={**os.environ, 'VENV': str(tmp_path), **env},
+            check=True, capture_output=True, text=True).stdout.strip()
+
+    monkeypatch.delenv('FORCE_CUDA', raising=False)
+    cpu = stamp()
+    assert cpu == stamp(FORCE_CUDA='0')
+    assert cpu.startswith(str(tmp_path))
+    assert stamp(FORCE_CUDA='1') != cpu
+    assert not os.listdir(tmp_path)  # --stamp installs nothing

@@ -3,6 +3,10 @@
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
 # On CPU (no CUDA) the processes use the gloo backend (set by mmengine).
 set -euo pipefail
+if [ $# -lt 3 ]; then
+  echo "usage: $0 CONFIG CHECKPOINT NPROC [extra args for tools/test.py]" >&2
+  exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

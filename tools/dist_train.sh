@@ -3,6 +3,10 @@
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
 # On CPU (no CUDA) the processes use the gloo backend (set by mmengine).
 set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: $0 CONFIG NPROC [extra args for tools/train.py]" >&2
+  exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

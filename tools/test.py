@@ -9,9 +9,12 @@ and the teacher). ``import hgd_mm`` applies ``hgd_mm.compat`` first.
 import argparse
 import os
 import os.path as osp
+import warnings
+from copy import deepcopy
 
 import hgd_mm  # compat fixes + HGD components, before any config
-from mmengine.config import Config, DictAction
+from hgd_mm.engine.checkpoint_reader import is_remote
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -52,6 +55,9 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation (the config\'s '
+                        'tta_model and tta_pipeline, else a flip)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -60,6 +66,40 @@ def parse_args(argv=None):
         parser.error(f'--out {args.out}: the dump file must end in .pkl or '
                      f'.pickle.')
     return args
+
+
+def apply_tta(cfg: Config) -> None:
+    """mmdet 3.3's ``--tta``: the model wrapped in the config's
+    ``tta_model`` (default: ``DetTTAModel``, NMS at IoU 0.5) and the test
+    pipeline replaced by ``tta_pipeline`` (default: the test pipeline with
+    and without a horizontal flip)."""
+    if 'tta_model' not in cfg:
+        warnings.warn('Cannot find ``tta_model`` in config, '
+                      'we will set it as default.')
+        cfg.tta_model = dict(
+            type='DetTTAModel',
+            tta_cfg=dict(
+                nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+    if 'tta_pipeline' not in cfg:
+        warnings.warn('Cannot find ``tta_pipeline`` in config, '
+                      'we will set it as default.')
+        test_data_cfg = cfg.test_dataloader.dataset
+        while 'dataset' in test_data_cfg:
+            test_data_cfg = test_data_cfg['dataset']
+        cfg.tta_pipeline = deepcopy(test_data_cfg.pipeline)
+        cfg.tta_pipeline[-1] = dict(
+            type='TestTimeAug',
+            transforms=[[
+                dict(type='RandomFlip', prob=1.),
+                dict(type='RandomFlip', prob=0.)
+            ], [
+                dict(type='PackDetInputs',
+                     meta_keys=('img_id', 'img_path', 'ori_shape',
+                                'img_shape', 'scale_factor', 'flip',
+                                'flip_direction'))
+            ]])
+    cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
 
 
 def main(argv=None):
@@ -75,10 +115,13 @@ def main(argv=None):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if not osp.isfile(args.checkpoint):
+    # A URL (a model-zoo teacher, s3://...) is fetched by mmengine.
+    if (not is_remote(args.checkpoint)
+            and not osp.isfile(args.checkpoint)):
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist: pass the .pth '
-            f'written by tools/train.py (e.g. work_dir/epoch_12.pth).')
+            f'written by tools/train.py (e.g. work_dir/epoch_12.pth) or a '
+            f'URL.')
     cfg.load_from = args.checkpoint
     # No dataset (the mini data is generated): say how to make it.
     hgd_mm.engine.check_dataset_files(cfg, args.config,
@@ -86,6 +129,8 @@ def main(argv=None):
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        apply_tta(cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -41,8 +41,8 @@ LOCAL_CONFIG_PATTERN = (
     "For configs of your own, inherit the student's config and give both "
     'models as config variables, not cfg_path: _base_ = [\'./my_student.py\'] '
     'and model = dict(_delete_=True, _scope_=\'mmrazor\', '
-    "type='FpnTeacherDistill', architecture={{_base_.model}}, "
-    'teacher={{_base_.teacher}}, ...), with the teacher model a variable of a '
+    "type='FpnTeacherDistill', architecture={{_base_.student}}, "
+    'teacher={{_base_.teacher}}, ...), with both models variables of a '
     'base config (configs/mini/_base_/fpn_teacher_distill_mini.py does this; '
     'the README\'s Quick start has the example).')
 

@@ -17,6 +17,8 @@ from typing import List, Optional, Tuple
 import torch
 from mmengine.logging import print_log
 
+from .checkpoint_reader import is_remote
+
 __all__ = ['ResumeError', 'resolve_resume_checkpoint', 'resume_candidates']
 
 # CheckpointHook's names (default filename_tmpl): epoch_3.pth, iter_500.pth
@@ -83,7 +85,7 @@ def resolve_resume_checkpoint(resume: str, work_dir: str) -> Optional[str]:
     Args:
         resume: ``'auto'`` (``--resume`` alone): the newest checkpoint of
             ``work_dir`` that loads; else the path the user gave, which must
-            load.
+            load (a URL is passed on as it is: mmengine fetches it).
         work_dir: The run's work dir.
 
     Returns:
@@ -97,6 +99,8 @@ def resolve_resume_checkpoint(resume: str, work_dir: str) -> Optional[str]:
             ``work_dir``, cannot be loaded.
     """
     if resume != 'auto':
+        if is_remote(resume):
+            return resume  # mmengine's file backends fetch it
         if not osp.isfile(resume):
             raise FileNotFoundError(
                 f'--resume {resume}: no such checkpoint file. Pass an '

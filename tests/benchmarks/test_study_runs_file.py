@@ -128,3 +128,43 @@ def test_runs_of_a_teacher_that_scores_otherwise_here_are_not_imported(
                        [here(other, 'val')]) == 1
     assert import_runs(str(report), str(tmp_path / 'c'),
                        [here(dict(recorded))]) == 1
+
+
+def test_imports_follow_the_teacher_weights_where_runs_record_them(
+        tmp_path):
+    """The teacher's weights digest decides, whatever the scores (a reference
+    teacher restored on another machine may score 0.1 mAP otherwise there):
+    a run's own digest first, else its report's for the setting."""
+    from hgd_mm_dev.benchmarks.study import Setting, import_runs
+    from hgd_mm_dev.mini.runs import METRICS
+    scores = {k: 40.0 for k in METRICS}
+    run = dict(method='pkd@x1', seed=0, split='tune', teacher_key='t',
+               arm_key='k', bbox_mAP=30.0)
+    report = tmp_path / 'tuning.json'
+
+    def write(runs, **extra):
+        report.write_text(json.dumps(dict(
+            setting=dict(name='pair', split='tune'), teacher=scores,
+            runs=runs, **extra)))
+
+    def here(weights, metrics=scores):
+        return Setting('d', 'tune', dict(key='t', weights_sha256=weights),
+                       metrics, {}, False, 'pair')
+
+    other_scores = dict(scores, bbox_mAP=40.1)
+    write([dict(run, teacher_weights='w1'),
+           dict(run, seed=1, teacher_weights='w2')])
+    assert import_runs(str(report), str(tmp_path / 'a'),
+                       [here('w1', other_scores)]) == 1
+    assert [r['seed'] for r in load_runs(str(tmp_path / 'a' / 'runs.json'))
+            ] == [0]
+    # runs from before the per-run digest: the report's digest decides
+    write([run], teacher_weights={'pair': 'w1'})
+    assert import_runs(str(report), str(tmp_path / 'b'),
+                       [here('w1', other_scores)]) == 1
+    assert import_runs(str(report), str(tmp_path / 'c'), [here('w2')]) == 0
+    # a report from before any digest: the scores decide, as before
+    write([run])
+    assert import_runs(str(report), str(tmp_path / 'd'),
+                       [here('w1', other_scores)]) == 0
+    assert import_runs(str(report), str(tmp_path / 'e'), [here('w1')]) == 1

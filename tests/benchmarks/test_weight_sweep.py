@@ -119,9 +119,8 @@ def test_tuned_rows_run_each_method_at_its_best_multiplier(tmp_path):
          *(f'retinanet-depth:{m}_tuned' for m in tuned
            if m in ('hgd', 'pkd', 'cwd', 'mgd'))])
     both = accuracy.setting_arms('retinanet-depth', tuned, as_shipped=True)
-    assert sorted(both) == sorted(
-        [*depth, *(f'retinanet-depth:{m}' for m in ('hgd', 'pkd', 'cwd',
-                                                     'mgd'))])
+    shipped = [f'retinanet-depth:{m}' for m in ('hgd', 'pkd', 'cwd', 'mgd')]
+    assert sorted(both) == sorted([*depth, *shipped])
     assert sorted(accuracy.setting_arms('retinanet-depth')) == sorted(
         f'retinanet-depth:{m}' for m in ('baseline', 'hgd', 'pkd', 'cwd',
                                          'mgd'))

@@ -24,7 +24,7 @@ def test_building_as_mmdet_train_does_names_the_working_pattern():
         MODELS.build(cfg.model)
     message = str(error.value)
     assert "cfg_path='./my_teacher.py' names a local file" in message
-    assert "architecture={{_base_.model}}" in message
+    assert "architecture={{_base_.student}}" in message
 
 
 def test_package_names_reach_mmengine():

@@ -15,7 +15,8 @@ def test_the_teacher_trains_at_the_shared_thread_count(tmp_path, monkeypatch):
                    quiet=False, threads=None, env=None):
         seen['threads'] = threads
         (tmp_path / 'root' / 'teacher').mkdir(parents=True)
-        (tmp_path / 'epoch_1.pth').write_bytes(b'x')
+        torch.save(dict(state_dict=dict(w=torch.ones(2))),
+                   str(tmp_path / 'epoch_1.pth'))
         return dict(bbox_mAP=1.0, checkpoint=str(tmp_path / 'epoch_1.pth'))
 
     monkeypatch.setenv('OMP_NUM_THREADS', '7')

@@ -49,3 +49,12 @@ def test_ddp_trains_hgd_and_checkpoints_move_between_ddp_and_one_process(
     log = train_log(tmp_path)
     assert 'resumed epoch: 2' in log
     assert (tmp_path / 'epoch_3.pth').exists()
+
+
+def test_launchers_without_their_arguments_print_their_usage():
+    for script, given in (('dist_train.sh', ['a.py']),
+                          ('dist_test.sh', ['a.py', 'b.pth'])):
+        result = subprocess.run(['bash', osp.join(REPO, 'tools', script),
+                                 *given], capture_output=True, text=True)
+        assert result.returncode == 2
+        assert result.stderr.startswith('usage: ') and 'NPROC' in result.stderr

@@ -59,7 +59,7 @@ def test_local_cfg_path_names_the_working_pattern(tmp_path, key):
     assert result.returncode != 0
     assert f"LocalCfgPathError: model.{key}.cfg_path='./my_student.py' " \
         'names a local file' in result.stderr
-    assert 'architecture={{_base_.model}}' in result.stderr
+    assert 'architecture={{_base_.student}}' in result.stderr
     assert 'mmengine.hub.get_model' in result.stderr  # why it fails
 
 

@@ -46,6 +46,55 @@ def test_mmrazor_pkd_recipe_trains_resumes_and_tests(teacher_ckpt, tmp_path):
         predictions = pickle.load(f)
     assert len(predictions) == 8  # every val image
 
+    # --tta (mmdet's flag): the flip pair merged by DetTTAModel
+    output = run([osp.join(REPO, 'tools', 'test.py'), config,
+                  str(tmp_path / 'epoch_3.pth'), '--work-dir',
+                  str(tmp_path / 'tta'), '--tta', '--cfg-options',
+                  f'model.teacher_ckpt={teacher_ckpt}',
+                  'model.architecture.test_cfg.score_thr=0.0'])
+    assert re.search(r'coco/bbox_mAP: \d\.\d+', output)
+    assert 'DetTTAModel' in output or 'TestTimeAug' in output
+
+
+def test_tta_wraps_the_model_and_flips_the_test_pipeline():
+    tool = runpy.run_path(osp.join(REPO, 'tools', 'test.py'))
+    cfg = Config.fromfile(osp.join(MINI, 'retinanet_r18-w16_fpn64_mini.py'))
+    detector = cfg.model.type
+    with pytest.warns(UserWarning, match='tta_model'):
+        tool['apply_tta'](cfg)
+    assert cfg.model.type == 'DetTTAModel'
+    assert cfg.model.module.type == detector
+    last = cfg.test_dataloader.dataset.pipeline[-1]
+    assert last.type == 'TestTimeAug'
+    assert [t['prob'] for t in last.transforms[0]] == [1.0, 0.0]
+
+
+def test_a_checkpoint_url_is_left_to_mmengine(tmp_path, monkeypatch):
+    # A model-zoo URL is no local file, but mmengine fetches it: neither
+    # tools/test.py nor --resume refuses it as missing.
+    import hgd_mm.engine
+    url = 'https://download.openmmlab.com/mmdetection/v2.0/x/model.pth'
+    assert hgd_mm.engine.resolve_resume_checkpoint(url, str(tmp_path)) == url
+    tool = runpy.run_path(osp.join(REPO, 'tools', 'test.py'))
+    built = []
+
+    class Runner:  # stops where mmengine would fetch the checkpoint
+
+        @staticmethod
+        def from_cfg(cfg):
+            built.append(cfg)
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(tool['main'].__globals__, 'Runner', Runner)
+    monkeypatch.setattr(hgd_mm.engine, 'check_dataset_files',
+                        lambda *args, **kwargs: None)  # no data needed
+    config = osp.join(MINI, 'retinanet_r18-w16_fpn64_mini.py')
+    with pytest.raises(KeyboardInterrupt):
+        tool['main']([config, url, '--work-dir', str(tmp_path)])
+    assert built[0].load_from == url
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        tool['main']([config, str(tmp_path / 'nope.pth')])
+
 
 def test_resume_from_a_missing_checkpoint_is_a_clear_error(
         tmp_path, monkeypatch):

@@ -44,8 +44,8 @@ hgd_distiller = dict(
     # loss, so matched stages weigh less (ablation fixed-macro: mode='fixed')
     macro=dict(mode='gap'),
     # total weight w(t) over training: 15 (PKD's total strength, see
-    # HGDDistiller), linear warm-up over the same 500 iterations as the
-    # learning rate, then constant
+    # HGDDistiller), linear warm-up over 500 iterations (as the COCO
+    # schedules warm up the learning rate; VOC's do not), then constant
     schedule=dict(loss_weight=15.0, warmup_iters=500, decay='constant'))
 
 # _delete_: replaces the family config's detector (and validation loop).

@@ -293,6 +293,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             if tuned or settings_tuned else None),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
+        teacher_weights=study.teacher_weights([setting, *others.values()]),
         teachers=teachers,
         runs=runs,
         summary=study.summarize(

@@ -68,6 +68,12 @@ class Setting:
     quick: bool
     name: str = 'retinanet-quarter-width'
 
+    @property
+    def teacher_weights(self) -> Optional[str]:
+        """The digest of the teacher's weights (its identity, whatever the
+        machine that scored it)."""
+        return self.teacher.get('weights_sha256')
+
 
 def prepare(split: str,
             quick: bool,
@@ -101,14 +107,21 @@ def prepare(split: str,
         teacher_work_dir = QUICK_DEMO_ROOT if quick else DEMO_ROOT
     mini_runs.ensure_mini_data(data_root,
                                **(mini_runs.QUICK_DATA if quick else {}))
-    pretrained = mini_runs.ensure_pretrained_backbones(
-        [teacher_cfg, *student_cfgs],
-        QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT, quick=quick)
+    pretrained_root = QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT
+    # The teacher's backbone is made only if the teacher must be trained:
+    # a cached or reference teacher needs its key alone.
+    pretrained = dict(
+        mini_runs.ensure_pretrained_backbones(
+            [teacher_cfg], pretrained_root, quick=quick, make=False),
+        **mini_runs.ensure_pretrained_backbones(
+            student_cfgs, pretrained_root, quick=quick))
     quick_options = dict(mini_runs.QUICK_OPTIONS if quick else {})
-    teacher = mini_runs.teacher_run(teacher_work_dir, data_root,
-                                    dict(quick_options,
-                                         **{'randomness.seed': 0}),
-                                    pretrained, teacher_cfg)
+    teacher = mini_runs.teacher_run(
+        teacher_work_dir, data_root,
+        dict(quick_options, **{'randomness.seed': 0}), pretrained,
+        teacher_cfg, before_training=lambda: mini_runs.
+        ensure_pretrained_backbones([teacher_cfg], pretrained_root,
+                                    quick=quick))
     if split == 'val':
         teacher_metrics = {k: teacher[k] for k in mini_runs.METRICS}
     else:
@@ -235,7 +248,7 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         run = dict(method=arm.name, seed=seed, split=setting.split,
                    **{k: result[k] for k in mini_runs.METRICS},
                    s_per_iter=result['s_per_iter'], teacher_key=key,
-                   **provenance)
+                   teacher_weights=setting.teacher_weights, **provenance)
         with lock:
             stored.append(run)
             append_run(runs_file, run)
@@ -257,11 +270,39 @@ def report_teachers(report: dict) -> Dict[str, Dict[str, float]]:
     return {name: report['teacher']} if name and 'teacher' in report else {}
 
 
+def teacher_weights(settings: Sequence[Setting]) -> Dict[str, str]:
+    """Each setting's teacher weights digest, by setting name (a report's
+    ``teacher_weights``)."""
+    return {s.name: s.teacher_weights for s in settings if s.teacher_weights}
+
+
 def same_teacher(recorded: Dict[str, float], now: Dict[str, float]) -> bool:
     """Whether a teacher trained here scores what the report's did (every
-    COCO metric, to 1e-4 mAP %)."""
+    COCO metric, to 1e-4 mAP %): the test for a report that predates the
+    weights digests."""
     return all(abs(recorded.get(k, float('nan')) - now[k]) < 1e-4
                for k in mini_runs.METRICS)
+
+
+def importable(run: dict, report: dict,
+               settings: Dict[str, Setting]) -> bool:
+    """Whether ``run`` of ``report`` was distilled from the teacher this
+    machine has for its teacher key: the same weights (the run's digest,
+    else its report's for the setting), or, for a report from before the
+    digests, the same scores on the same split. A run of a teacher key no
+    setting here has is kept (it is not this study's concern)."""
+    setting = settings.get(run.get('teacher_key'))
+    if setting is None:
+        return True
+    theirs = (run.get('teacher_weights') or
+              report.get('teacher_weights', {}).get(setting.name))
+    if theirs and setting.teacher_weights:
+        return theirs == setting.teacher_weights
+    recorded = report_teachers(report).get(setting.name)
+    if (recorded is None or
+            report.get('setting', {}).get('split') != setting.split):
+        return True
+    return same_teacher(recorded, setting.teacher_split_metrics)
 
 
 def import_runs(report_file: str, work_dir: str,
@@ -278,30 +319,18 @@ def import_runs(report_file: str, work_dir: str,
         report_file: a report written by a study (its ``runs``).
         work_dir: the study's work dir.
         settings: the study's settings, as :func:`prepare` made them here.
-            Where the report scored a setting's teacher on the same split
-            and the teacher trained here scores otherwise (the same inputs,
-            another machine's arithmetic), the report's runs of that
-            teacher are not imported: they were distilled from another
-            model.
+            A run distilled from another teacher than the one here for
+            its teacher key (:func:`importable`: other weights; the same
+            inputs trained on another machine give other weights, unless
+            restored from the reference weights, ``hgd_mm_dev.mini.
+            reference``) is not imported.
     """
     with open(report_file) as f:
         report = json.load(f)
     runs = report.get('runs', [])
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
-    recorded = report_teachers(report)
-    split = report.get('setting', {}).get('split')
-    refused = set()
-    for setting in settings:
-        theirs = recorded.get(setting.name)
-        if (setting.split == split and theirs is not None and
-                not same_teacher(theirs, setting.teacher_split_metrics)):
-            refused.add(setting.teacher['key'])
-            print(f'[study] not importing the runs of {report_file} on '
-                  f'{setting.name}: its teacher scored {theirs} on '
-                  f'{split}, the one trained here '
-                  f'{setting.teacher_split_metrics}; they are trained again',
-                  flush=True)
+    by_key = {s.teacher['key']: s for s in settings}
 
     def slot(run: dict) -> tuple:
         # A run in the other precision is another run, as in run_arms.
@@ -310,13 +339,22 @@ def import_runs(report_file: str, work_dir: str,
 
     known = {slot(run) for run in load_runs(runs_file)}
     added = 0
+    refused: Dict[str, int] = {}
     for run in runs:
         if run.get('teacher_key') is None:
             continue  # made before runs recorded their teacher: not resumable
-        if run['teacher_key'] not in refused and slot(run) not in known:
+        if not importable(run, report, by_key):
+            name = by_key[run['teacher_key']].name
+            refused[name] = refused.get(name, 0) + 1
+        elif slot(run) not in known:
             append_run(runs_file, run)
             known.add(slot(run))
             added += 1
+    for name, count in refused.items():
+        print(f'[study] not importing {count} runs of {report_file} on '
+              f'{name}: they were distilled from another teacher than the '
+              f'one here (other weights, or other scores where the report '
+              f'has no weights digest); they are trained again', flush=True)
     print(f'[study] imported {added} runs of {report_file} into {runs_file}',
           flush=True)
     return added

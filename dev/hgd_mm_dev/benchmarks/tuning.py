@@ -273,6 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             seeds=args.seeds, options=setting.base_options),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
+        teacher_weights=study.teacher_weights([setting]),
         runs=runs,
         summary=summary,
         sweep=sweep_summary(swept_methods(summary['methods'],

@@ -325,6 +325,13 @@ def ensure_pretrained(backbone: dict,
         log(f'[pretrain] reusing {out_file} (held-out accuracy '
             f'{record["val_accuracy"]:.3f})')
         return dict(record, reused=True)
+    from .reference import restore
+    entry = restore(key, out_file)
+    if entry is not None:
+        log(f'[pretrain] restored {out_file} from the reference weights '
+            f'({entry["file"]}, held-out accuracy '
+            f'{entry["record"]["val_accuracy"]:.3f})')
+        return dict(entry['record'], reused=True)
     log(f'[pretrain] training {out_file}')
     return dict(pretrain_backbone(backbone, normalisation, out_file, params,
                                   settings, log), reused=False)
@@ -374,7 +381,8 @@ def config_settings(cfg) -> PretrainSettings:
 def pretrain_configs(configs: Sequence[str],
                      params: Optional[MiniDatasetParams] = None,
                      settings: Optional[PretrainSettings] = None,
-                     log: Callable[[str], None] = print) -> Dict[str, dict]:
+                     log: Callable[[str], None] = print,
+                     make: bool = True) -> Dict[str, dict]:
     """:func:`ensure_pretrained` for the backbone of each detector config;
     returns the records by checkpoint path (a backbone shared by configs
     is made once).
@@ -385,14 +393,21 @@ def pretrain_configs(configs: Sequence[str],
         settings: the pre-training settings of every config; when None, each
             config's own (:func:`config_settings`).
         log: where progress lines go.
+        make: False: only each backbone's cache key (``{'key': ...}``),
+            nothing trained or read (a cached teacher needs its backbone's
+            key, not its weights).
     """
     from mmengine.config import Config
+    params = params or MiniDatasetParams()
     records: Dict[str, dict] = {}
     for path in configs:
         cfg = Config.fromfile(path)
         backbone, normalisation, out_file = detector_pretraining(cfg.model)
-        if out_file not in records:
-            records[out_file] = ensure_pretrained(
-                backbone, normalisation, out_file, params,
-                settings or config_settings(cfg), log)
+        if out_file in records:
+            continue
+        own = settings or config_settings(cfg)
+        records[out_file] = (
+            ensure_pretrained(backbone, normalisation, out_file, params, own,
+                              log) if make else
+            dict(key=pretrain_key(backbone, normalisation, params, own)))
     return records

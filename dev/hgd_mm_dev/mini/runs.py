@@ -19,13 +19,14 @@ import subprocess
 import sys
 import time
 from dataclasses import fields
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from hgd_mm.training_logs import read_scalars
 from .dataset import make_mini_dataset
 from .params import MiniDatasetParams
 from .paths import REPO, TEACHER_CFG, TEST_TOOL, TRAIN_TOOL
 from .pretrain import PRETRAIN_THREADS, PretrainSettings, pretrain_configs
+from .reference import restore, weights_digest
 
 __all__ = [
     'METRICS', 'QUICK_DATA', 'QUICK_OPTIONS', 'QUICK_PRETRAIN',
@@ -214,8 +215,10 @@ def evaluate(config: str,
 
 
 def ensure_pretrained_backbones(configs: Iterable[str], root: str,
-                                quick: bool = False) -> Dict[str, dict]:
-    """Pre-train (or reuse) the backbones of ``configs`` under ``root``.
+                                quick: bool = False,
+                                make: bool = True) -> Dict[str, dict]:
+    """Pre-train (or reuse, or restore from the reference weights,
+    :mod:`.reference`) the backbones of ``configs`` under ``root``.
 
     Sets ``HGD_MINI_PRETRAINED`` for this process and the runs it starts,
     so that every config reads its backbone from ``root``.
@@ -224,11 +227,13 @@ def ensure_pretrained_backbones(configs: Iterable[str], root: str,
         configs: plain detector configs whose backbones are pre-trained.
         root: the folder of the pre-trained backbones.
         quick: tiny pre-training (:data:`QUICK_PRETRAIN`), for the tests.
+        make: False: only their cache keys, nothing made.
     """
     os.environ['HGD_MINI_PRETRAINED'] = root.rstrip('/') + '/'
     # each config's own settings (its mini_pretrain), or the tiny ones
     settings = PretrainSettings(**QUICK_PRETRAIN) if quick else None
-    return pretrain_configs(list(configs), MiniDatasetParams(), settings)
+    return pretrain_configs(list(configs), MiniDatasetParams(), settings,
+                            make=make)
 
 
 def teacher_key(teacher_cfg: str, data_root: str, options: dict,
@@ -249,20 +254,25 @@ def teacher_run(work_root: str,
                 options: dict,
                 pretrained: Optional[Dict[str, dict]] = None,
                 teacher_cfg: str = TEACHER_CFG,
-                name: str = 'teacher') -> dict:
+                name: str = 'teacher',
+                before_training: Callable[[], Any] = lambda: None) -> dict:
     """Train a mini teacher into ``work_root/name``, or reuse it when the
-    teacher config, the data and the options are unchanged.
+    teacher config, the data and the options are unchanged, or restore it
+    from the reference weights (:mod:`.reference`) saved under its key.
+    The record's ``weights_sha256`` names the model itself.
 
     Args:
         work_root: holds the teacher's work dir and its cache.
         data_root: the mini dataset.
         options: ``--cfg-options`` of the teacher run.
-        pretrained: the pre-trained backbones' records
+        pretrained: the pre-trained backbones' records or keys
             (:func:`ensure_pretrained_backbones`); their keys are part of
             the teacher's.
         teacher_cfg: the teacher's config; the main pair's by default.
         name: the teacher's work dir under ``work_root``; the checkpoint is
             ``work_root/name/teacher.pth``.
+        before_training: called only when the teacher is trained here
+            (its backbone's pre-training).
     """
     work_dir = osp.join(work_root, name)
     cache = osp.join(work_dir, 'teacher.json')
@@ -276,15 +286,31 @@ def teacher_run(work_root: str,
             cached = json.load(f)
         if cached.get('key') == key and osp.exists(checkpoint):
             print(f'[teacher] reusing {checkpoint}', flush=True)
+            if 'weights_sha256' not in cached:  # cached before it was kept
+                cached['weights_sha256'] = weights_digest(checkpoint)
+                write_json(cache, cached)
             return dict(cached, checkpoint=checkpoint)
-    print('[teacher] training (cached for the next run)', flush=True)
-    run = train(teacher_cfg, work_dir, options, label='teacher',
-                data_root=data_root, threads=SHARED_THREADS)
-    shutil.copyfile(run['checkpoint'], checkpoint)
-    run.update(key=key, checkpoint=checkpoint)
-    with open(cache, 'w') as f:
-        json.dump(run, f, indent=2)
+    entry = restore(key, checkpoint)
+    if entry is not None:
+        print(f'[teacher] restored {checkpoint} from the reference weights '
+              f'({entry["file"]})', flush=True)
+        run = dict(entry['record'], checkpoint=checkpoint)
+    else:
+        print('[teacher] training (cached for the next run)', flush=True)
+        before_training()
+        run = train(teacher_cfg, work_dir, options, label='teacher',
+                    data_root=data_root, threads=SHARED_THREADS)
+        shutil.copyfile(run['checkpoint'], checkpoint)
+        run.update(key=key, checkpoint=checkpoint,
+                   weights_sha256=weights_digest(checkpoint))
+    write_json(cache, run)
     return run
+
+
+def write_json(path: str, content: dict) -> None:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(content, f, indent=2)
 
 
 def read_run(work_dir: str, warmup_iters: int = 50) -> dict:
