@@ -332,7 +332,9 @@ def ensure_pretrained(backbone: dict,
             f'({entry["file"]}, held-out accuracy '
             f'{entry["record"]["val_accuracy"]:.3f})')
         return dict(entry['record'], reused=True)
-    log(f'[pretrain] training {out_file}')
+    log(f'[pretrain] training {out_file} (no reference weights for it: '
+        f'save it with python tools/misc/save_mini_reference.py '
+        f'--pretrained {out_file} where runs start from it)')
     return dict(pretrain_backbone(backbone, normalisation, out_file, params,
                                   settings, log), reused=False)
 

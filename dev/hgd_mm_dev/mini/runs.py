@@ -303,6 +303,12 @@ def teacher_run(work_root: str,
         shutil.copyfile(run['checkpoint'], checkpoint)
         run.update(key=key, checkpoint=checkpoint,
                    weights_sha256=weights_digest(checkpoint))
+        print(f'[teacher] {checkpoint} has no reference weights: another '
+              f'machine would train another model from the same inputs. '
+              f'Save it for every later session with python '
+              f'tools/misc/save_mini_reference.py --teacher {work_dir} '
+              f'--name teacher_<setting> and commit dev/reference/.',
+              flush=True)
     write_json(cache, run)
     return run
 
