@@ -15,6 +15,8 @@ from hgd_mm_dev.mini.paths import REPO, STUDENT_CFG, TEACHER_CFG
 def test_a_saved_teacher_and_backbone_are_restored_not_trained(
         tmp_path, monkeypatch):
     monkeypatch.setenv(reference.ROOT_VARIABLE, str(tmp_path / 'reference'))
+    # prepare() points HGD_MINI_PRETRAINED at its root: restored afterwards
+    monkeypatch.setenv('HGD_MINI_PRETRAINED', str(tmp_path / 'pa') + '/')
     data = str(tmp_path / 'data')
     monkeypatch.setattr(study, 'QUICK_PRETRAINED_ROOT', str(tmp_path / 'pa'))
     first = study.prepare('tune', True, data, str(tmp_path / 'a'))

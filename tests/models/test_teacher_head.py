@@ -51,10 +51,13 @@ def test_softmax_head_confidence_leaves_the_background_out():
 
 def test_mmdet_softmax_head_has_the_layout_confidence_reads():
     from mmdet.models.dense_heads import SSDHead
-    head = SSDHead(num_classes=4, in_channels=(8, 8, 8), anchor_generator=dict(
-        type='SSDAnchorGenerator', scale_major=False, input_size=300,
-        basesize_ratio_range=(0.15, 0.9), strides=[8, 16, 32],
-        ratios=[[2], [2], [2]]))
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        head = SSDHead(num_classes=4, in_channels=(8, 8, 8),
+                       anchor_generator=dict(
+                           type='SSDAnchorGenerator', scale_major=False,
+                           input_size=300, basesize_ratio_range=(0.15, 0.9),
+                           strides=[8, 16, 32], ratios=[[2], [2], [2]]))
     assert not head.use_sigmoid_cls and head.cls_out_channels == 5
     features = [torch.randn(1, 8, s, s) for s in (8, 4, 2)]
     maps = confidence_maps(dense_class_logits(head, features), head)
