@@ -1,13 +1,15 @@
-"""Mixed precision where the hardware has it: bf16 autocast on a CPU with
-native bf16, fp32 on a CPU without, mmengine's ``AmpOptimWrapper`` on CUDA.
+"""Mixed precision where it pays: bf16 autocast on a CPU where it trains
+faster than fp32 (native bf16 with AMX), fp32 on other CPUs, mmengine's
+``AmpOptimWrapper`` on CUDA.
 
 mmengine 0.10.7's ``AmpOptimWrapper`` refuses to run without a GPU/NPU/MLU.
 On CPU, autocast supports bfloat16, which has fp32's exponent range and
 needs no loss scaling, so this wrapper only adds the autocast context, and
 within it lets mmcv's float32-only CPU ops take bf16 inputs
 (:func:`hgd_mm.compat.mmcv_ops_accept_bf16`; nowhere else). Where the CPU
-only emulates bf16 (AVX2-only CPUs: a step many times slower than in fp32)
-it trains in fp32 with nothing patched (:mod:`hgd_mm.engine.precision`).
+only emulates bf16 (AVX2-only CPUs: a step many times slower than in fp32),
+or has bf16 instructions but no AMX (a step slower than in fp32), it trains
+in fp32 with nothing patched (:mod:`hgd_mm.engine.precision`).
 The decision is made when the wrapper is built and logged in one line;
 ``precision=`` or ``HGD_MM_PRECISION`` forces it.
 ``tools/train.py --amp`` selects this wrapper when CUDA is not available.
@@ -34,15 +36,16 @@ def _check_dtype(dtype) -> None:
 
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(OptimWrapper):
-    """``OptimWrapper`` whose forward runs under CPU bf16 autocast where the
-    CPU computes bf16 natively, in fp32 elsewhere.
+    """``OptimWrapper`` whose forward runs under CPU bf16 autocast where
+    that is faster than fp32 (:func:`hgd_mm.engine.precision.bf16_faster`),
+    in fp32 elsewhere.
 
     On a CUDA host, building it gives mmengine's ``AmpOptimWrapper``
     (``precision='auto'``: its default fp16 with dynamic loss scaling;
     ``'bf16'``: bf16), or, with ``'fp32'``, this wrapper without autocast.
 
     Args:
-        precision: ``'auto'`` (bf16 only where native,
+        precision: ``'auto'`` (bf16 only where faster,
             :func:`hgd_mm.engine.precision.decide_precision`), ``'bf16'`` or
             ``'fp32'``; None (default) reads ``HGD_MM_PRECISION``
             (unset: ``'auto'``).

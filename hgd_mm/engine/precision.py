@@ -1,15 +1,22 @@
-"""Which precision a CPU run trains in: bf16 autocast only where it is native.
+"""Which precision a CPU run trains in: bf16 autocast only where it is faster.
 
 bf16 autocast is fast only on a CPU with bf16 instructions (x86
 ``avx512_bf16``/``amx_bf16``, Arm ``bf16``); elsewhere oneDNN emulates it and
 a step is many times slower than in fp32 (issue 21: 14.6x for a 3x3 conv on
-an AVX2-only CPU). :func:`resolve_precision` decides at run time;
-``HGD_MM_PRECISION`` (``auto`` | ``bf16`` | ``fp32``) or an explicit argument
-forces either path. :func:`cpu_description` is what benchmark JSON records.
+an AVX2-only CPU). Instructions alone are not enough on x86: with
+``avx512_bf16`` but no AMX matrix unit, a training step of the mini configs
+took longer in bf16 than in fp32 (``tools/benchmarks/precision_speed.py``,
+``docs/results/precision_speed.json``), while with AMX bf16 was the faster
+(``docs/results/demo.json`` against ``demo_fp32.json``). So ``auto`` takes
+bf16 with AMX (and on
+Arm's BF16 extension, unmeasured here), fp32 everywhere else.
+:func:`resolve_precision` decides at run time; ``HGD_MM_PRECISION`` (``auto``
+| ``bf16`` | ``fp32``) or an explicit argument forces either path.
+:func:`cpu_description` is what benchmark JSON records.
 
     >>> from hgd_mm.engine.precision import cpu_description, resolve_precision
     >>> resolve_precision()             # 'bf16' or 'fp32'
-    >>> cpu_description()['bf16_native']
+    >>> cpu_description()['bf16_faster']
 """
 import os
 import platform
@@ -19,8 +26,8 @@ from typing import Dict, FrozenSet, Optional, Tuple
 import torch
 
 __all__ = [
-    'PRECISION_ENV', 'PRECISIONS', 'bf16_native', 'cpu_description',
-    'decide_precision', 'resolve_precision'
+    'PRECISION_ENV', 'PRECISIONS', 'bf16_native', 'bf16_faster',
+    'cpu_description', 'decide_precision', 'resolve_precision'
 ]
 
 PRECISION_ENV = 'HGD_MM_PRECISION'
@@ -28,6 +35,10 @@ PRECISIONS = ('auto', 'bf16', 'fp32')
 # CPU flags that mean bf16 arithmetic in hardware (x86: AVX512-BF16, AMX;
 # Arm: the BF16 extension), and AVX2/AVX512F for the record.
 NATIVE_BF16_FLAGS = ('avx512_bf16', 'amx_bf16', 'bf16')
+# Of those, the ones with which bf16 autocast trains faster than fp32: x86's
+# AMX (measured), Arm's BF16 (not measured here: kept as it was). avx512_bf16
+# alone measured slower than fp32 (module docstring).
+FASTER_BF16_FLAGS = ('amx_bf16', 'bf16')
 RECORDED_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile',
                   'bf16')
 
@@ -70,11 +81,22 @@ def bf16_native() -> bool:
     return flags is None or any(f in flags for f in NATIVE_BF16_FLAGS)
 
 
+def bf16_faster() -> bool:
+    """True where bf16 autocast trains faster than fp32: native bf16
+    (:func:`bf16_native`) with one of :data:`FASTER_BF16_FLAGS`, or flags
+    unknown (torch's probe decides, as before the flags were read)."""
+    if not bf16_native():
+        return False
+    flags = _cpuinfo()[1]
+    return flags is None or any(f in flags for f in FASTER_BF16_FLAGS)
+
+
 def cpu_description() -> Dict[str, object]:
     """The CPU a run used, for provenance (JSON-serialisable).
 
     Returns:
         dict: ``model`` (name), ``bf16_native`` (:func:`bf16_native`),
+        ``bf16_faster`` (:func:`bf16_faster`: what ``auto`` follows),
         ``mkldnn_bf16_supported`` (torch's probe), ``flags`` (each of
         :data:`RECORDED_FLAGS` -> bool, or None where flags are unknown),
         ``machine``, ``logical_cpus``.
@@ -83,6 +105,7 @@ def cpu_description() -> Dict[str, object]:
     return dict(
         model=model,
         bf16_native=bf16_native(),
+        bf16_faster=bf16_faster(),
         mkldnn_bf16_supported=_mkldnn_bf16_supported(),
         flags=None if flags is None else
         {name: name in flags
@@ -120,12 +143,25 @@ def decide_precision(requested: Optional[str] = None) -> Tuple[str, str]:
         if value == 'bf16' and not bf16_native():
             forced += ' (this CPU has no native bf16: emulated, slow)'
         return value, forced
-    model = _cpuinfo()[0]
+    model, flags = _cpuinfo()
+    if bf16_faster():
+        return 'bf16', f'auto: {model} has native bf16 ({native_flags(flags)})'
     if bf16_native():
-        return 'bf16', f'auto: {model} has native bf16'
+        return 'fp32', (f'auto: {model} has native bf16 '
+                        f'({native_flags(flags)}) but no AMX: bf16 autocast '
+                        f'trains slower than fp32 on such a CPU '
+                        f'(docs/results/precision_speed.json); '
+                        f'{PRECISION_ENV}=bf16 forces it')
     return 'fp32', (f'auto: {model} has no native bf16 (bf16 would be '
                     f'emulated, many times slower); {PRECISION_ENV}=bf16 '
                     f'forces it')
+
+
+def native_flags(flags: Optional[FrozenSet[str]]) -> str:
+    """The native-bf16 flags present, for a reason line."""
+    if flags is None:
+        return "CPU flags unknown, torch's probe says so"
+    return ', '.join(f for f in NATIVE_BF16_FLAGS if f in flags)
 
 
 def resolve_precision(requested: Optional[str] = None) -> str:

@@ -168,3 +168,24 @@ def test_imports_follow_the_teacher_weights_where_runs_record_them(
     assert import_runs(str(report), str(tmp_path / 'd'),
                        [here('w1', other_scores)]) == 0
     assert import_runs(str(report), str(tmp_path / 'e'), [here('w1')]) == 1
+
+
+def test_an_import_says_where_committed_runs_are_in_another_precision(
+        tmp_path, monkeypatch, capsys):
+    from hgd_mm_dev.benchmarks.study import import_runs
+    monkeypatch.setenv('HGD_MM_PRECISION', 'fp32')
+    runs = [dict(method='pkd@x1', seed=s, split='tune', teacher_key='t',
+                 arm_key='k', bbox_mAP=30.0, precision=p)
+            for s, p in ((0, 'bf16'), (1, 'bf16'), (2, 'fp32'))]
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(runs=runs)))
+    import_runs(str(report), str(tmp_path / 'work'))
+    out = capsys.readouterr().out
+    assert (f'[study] 2 runs of {report} are in bf16; this machine trains '
+            f'in fp32 (forced by HGD_MM_PRECISION=fp32)') in out
+    assert 'HGD_MM_PRECISION=bf16 continues them' in out
+    monkeypatch.setenv('HGD_MM_PRECISION', 'bf16')
+    import_runs(str(report), str(tmp_path / 'work'))
+    out = capsys.readouterr().out
+    assert '1 runs of' in out and 'are in fp32' in out
+    assert 'are in bf16' not in out

@@ -16,14 +16,23 @@ def wrapper_for(model: nn.Module, **kwargs) -> CPUAmpOptimWrapper:
         optimizer=torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)
 
 
+#: CPU flags of three kinds: AMX (bf16 faster), bf16 instructions without
+#: AMX (slower than fp32), none (emulated).
+AMX = frozenset({'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile'})
+AVX512_BF16 = frozenset({'avx2', 'avx512f', 'avx512_bf16'})
+AVX2 = frozenset({'avx2'})
+
+
 @pytest.fixture
 def cpu(monkeypatch):
-    """What the capability probe sees (this test machine has native bf16)."""
+    """What the capability probe sees: torch's answer (yes with any bf16
+    flag) and the CPU flags."""
 
-    def set_cpu(native: bool):
-        monkeypatch.setattr(precision, 'bf16_native', lambda: native)
+    def set_cpu(flags: frozenset):
+        monkeypatch.setattr(precision, '_mkldnn_bf16_supported',
+                            lambda: 'avx512_bf16' in flags)
         monkeypatch.setattr(precision, '_cpuinfo',
-                            lambda: ('Test CPU', frozenset()))
+                            lambda: ('Test CPU', flags))
 
     monkeypatch.delenv(precision.PRECISION_ENV, raising=False)
     return set_cpu
@@ -50,32 +59,35 @@ def test_forward_runs_in_bf16_and_gradients_reach_fp32_weights():
     assert model.weight.grad is None  # zeroed after the step
 
 
-@pytest.mark.parametrize('native, expected', [(True, torch.bfloat16),
-                                              (False, torch.float32)])
-def test_auto_autocasts_only_where_bf16_is_native(cpu, log_file, native,
-                                                  expected):
-    cpu(native)
+@pytest.mark.parametrize('flags, expected, reason', [
+    (AMX, torch.bfloat16, 'Precision: bf16 autocast on CPU (auto: Test CPU '
+     'has native bf16 (avx512_bf16, amx_bf16))'),
+    (AVX512_BF16, torch.float32, 'Precision: fp32 on CPU (auto: Test CPU has '
+     'native bf16 (avx512_bf16) but no AMX: bf16 autocast trains slower than '
+     'fp32 on such a CPU'),
+    (AVX2, torch.float32, 'Precision: fp32 on CPU (auto: Test CPU has no '
+     'native bf16'),
+])
+def test_auto_autocasts_only_where_bf16_is_faster(cpu, log_file, flags,
+                                                  expected, reason):
+    cpu(flags)
     model = nn.Linear(4, 3)
     wrapper = build_optim_wrapper(model, dict(
         type='CPUAmpOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
     assert isinstance(wrapper, CPUAmpOptimWrapper)
-    assert wrapper.precision == ('bf16' if native else 'fp32')
+    assert wrapper.precision == ('bf16' if expected == torch.bfloat16 else
+                                 'fp32')
     with wrapper.optim_context(model):
         assert model(torch.randn(2, 4)).dtype == expected
     lines = log_file()
     assert len(lines) == 1  # logged once, when built
-    if native:
-        assert lines[0].endswith(
-            'Precision: bf16 autocast on CPU (auto: Test CPU has native '
-            'bf16)')
-    else:
-        assert 'Precision: fp32 on CPU (auto: Test CPU has no native bf16' \
-            in lines[0]
+    assert reason in lines[0]
+    if expected == torch.float32:
         assert 'HGD_MM_PRECISION=bf16 forces it' in lines[0]
 
 
 def test_env_forces_fp32_on_a_bf16_machine(cpu, monkeypatch, log_file):
-    cpu(True)
+    cpu(AMX)
     monkeypatch.setenv('HGD_MM_PRECISION', 'fp32')
     model = nn.Linear(4, 3)
     wrapper = wrapper_for(model)
@@ -87,7 +99,7 @@ def test_env_forces_fp32_on_a_bf16_machine(cpu, monkeypatch, log_file):
 
 
 def test_argument_forces_bf16_where_only_emulated(cpu, log_file):
-    cpu(False)
+    cpu(AVX2)
     model = nn.Linear(4, 3)
     wrapper = wrapper_for(model, precision='bf16')
     with wrapper.optim_context(model):

@@ -19,24 +19,28 @@ def cpu(monkeypatch):
     return set_cpu
 
 
-@pytest.mark.parametrize('mkldnn, flags, expected', [
-    (True, {'avx2', 'avx512f', 'avx512_bf16'}, 'bf16'),
-    (True, {'avx2', 'amx_bf16'}, 'bf16'),
-    (True, {'fp', 'asimd', 'bf16'}, 'bf16'),  # Arm BF16 extension
+@pytest.mark.parametrize('mkldnn, flags, expected, why', [
+    (True, {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'}, 'bf16',
+     'native bf16 (avx512_bf16, amx_bf16)'),
+    (True, {'avx2', 'amx_bf16'}, 'bf16', 'native bf16 (amx_bf16)'),
+    (True, {'fp', 'asimd', 'bf16'}, 'bf16', 'native bf16 (bf16)'),  # Arm
+    # bf16 instructions without AMX: native, but slower than fp32.
+    (True, {'avx2', 'avx512f', 'avx512_bf16'}, 'fp32',
+     'native bf16 (avx512_bf16) but no AMX'),
     # torch says yes on AVX512 without bf16 instructions: emulated there.
-    (True, {'avx2', 'avx512f'}, 'fp32'),
-    (False, {'avx2'}, 'fp32'),  # the issue's AVX2-only CPU
-    (True, None, 'bf16'),  # flags unknown: torch's probe decides
-    (False, None, 'fp32'),
+    (True, {'avx2', 'avx512f'}, 'fp32', 'no native bf16'),
+    (False, {'avx2'}, 'fp32', 'no native bf16'),  # issue 21's AVX2-only CPU
+    (True, None, 'bf16', "native bf16 (CPU flags unknown, torch's probe"),
+    (False, None, 'fp32', 'no native bf16'),
 ])
-def test_auto_follows_native_bf16(cpu, mkldnn, flags, expected):
+def test_auto_follows_faster_bf16(cpu, mkldnn, flags, expected, why):
     cpu(mkldnn, flags)
     assert precision.resolve_precision() == expected
     chosen, reason = precision.decide_precision('auto')
     assert chosen == expected
-    assert reason.startswith('auto: Test CPU has ' +
-                             ('native bf16' if expected == 'bf16' else
-                              'no native bf16'))
+    assert reason.startswith(f'auto: Test CPU has {why}')
+    assert precision.bf16_faster() == (expected == 'bf16')
+    assert precision.cpu_description()['bf16_faster'] == (expected == 'bf16')
 
 
 def test_env_and_argument_force_either_path(cpu, monkeypatch):

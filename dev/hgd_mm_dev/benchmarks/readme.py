@@ -14,7 +14,8 @@ import re
 from typing import Callable, Dict, Optional, Sequence
 
 from ..mini.paths import REPO, RESULTS
-from . import accuracy_report, demo_table, speed_report, tuning
+from . import (accuracy_report, demo_table, precision_speed, speed_report,
+               tuning)
 
 __all__ = ['README', 'SECTIONS', 'render', 'main']
 
@@ -34,6 +35,7 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'speed_v3': speed_report.format_markdown,
     'demo': demo_table.markdown,
     'demo_fp32': demo_table.markdown,
+    'precision_speed': precision_speed.markdown,
 }
 #: Sections with headings of their own: rendered one level below the
 #: README heading they sit under (``parent_level``).

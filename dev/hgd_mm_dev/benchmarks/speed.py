@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from ..mini import runs as mini_runs
 from ..mini.paths import DATA_ROOT, QUICK_DATA_ROOT, REPO, RESULTS
@@ -56,9 +56,12 @@ class Worker:
     Args:
         method: the method it measures (or ``MICRO``).
         args: the benchmark's arguments (threads, warm-up, data root).
+        env: variables set for this worker only (e.g. ``HGD_MM_PRECISION``
+            in ``precision_speed``).
     """
 
-    def __init__(self, method: str, args: argparse.Namespace) -> None:
+    def __init__(self, method: str, args: argparse.Namespace,
+                 env: Optional[Dict[str, str]] = None) -> None:
         self.method = method
         self.command = [sys.executable, '-m',
                         'hgd_mm_dev.benchmarks.speed_worker', method,
@@ -66,7 +69,8 @@ class Worker:
                         str(args.repeats)]
         if args.threads:
             self.command += ['--threads', str(args.threads)]
-        env = dict(os.environ, HGD_MINI_DATA=args.data_root.rstrip('/') + '/')
+        env = dict(os.environ, HGD_MINI_DATA=args.data_root.rstrip('/') + '/',
+                   **(env or {}))
         env.setdefault('PYTHONWARNINGS', 'ignore')
         # stderr goes to a file: a full pipe nobody reads would block it.
         self.stderr = tempfile.TemporaryFile(mode='w+')
@@ -261,13 +265,15 @@ def command_line(args: argparse.Namespace) -> str:
     return ' '.join(parts)
 
 
-def write_results(out_dir: str, report: dict, name: str = 'speed') -> None:
-    """``<name>.json`` and ``<name>.md`` in ``out_dir``."""
+def write_results(out_dir: str, report: dict, name: str = 'speed',
+                  render: Callable[[dict], str] = format_markdown) -> None:
+    """``<name>.json`` and ``<name>.md`` (``render(report)``) in
+    ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
     with open(osp.join(out_dir, f'{name}.json'), 'w') as f:
         json.dump(report, f, indent=2)
     with open(osp.join(out_dir, f'{name}.md'), 'w') as f:
-        f.write(format_markdown(report))
+        f.write(render(report))
 
 
 def main_parent(args: argparse.Namespace) -> dict:

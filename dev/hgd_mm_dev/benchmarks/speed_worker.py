@@ -245,6 +245,8 @@ class MethodBench:
             'threads': torch.get_num_threads(),
             'optim_wrapper': self.cfg.optim_wrapper.get('type',
                                                         'OptimWrapper'),
+            # what CPUAmpOptimWrapper decided here; other wrappers: fp32
+            'precision': getattr(self.optim_wrapper, 'precision', 'fp32'),
             'batch': len(inputs),
             'image_size': list(inputs[0].shape[-2:]),
         }

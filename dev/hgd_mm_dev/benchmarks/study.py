@@ -305,6 +305,22 @@ def importable(run: dict, report: dict,
     return same_teacher(recorded, setting.teacher_split_metrics)
 
 
+def precision_note(report_file: str, runs: Sequence[dict]) -> None:
+    """Say so where a committed report's runs are in another precision than
+    this machine trains in: they never pool with the runs made here (the
+    precision is part of a run's slot), and one variable continues them."""
+    from hgd_mm.engine.precision import decide_precision
+    here, reason = decide_precision()
+    theirs = sorted({r['precision'] for r in runs if r.get('precision')} -
+                    {here})
+    for other in theirs:
+        count = sum(r.get('precision') == other for r in runs)
+        print(f'[study] {count} runs of {report_file} are in {other}; this '
+              f'machine trains in {here} ({reason}): they do not pool with '
+              f'the runs made here. HGD_MM_PRECISION={other} continues them '
+              f'in their precision.', flush=True)
+
+
 def import_runs(report_file: str, work_dir: str,
                 settings: Sequence[Setting] = ()) -> int:
     """Add the runs of a committed report (``docs/results/*.json``) to
@@ -350,6 +366,7 @@ def import_runs(report_file: str, work_dir: str,
             append_run(runs_file, run)
             known.add(slot(run))
             added += 1
+    precision_note(report_file, runs)
     for name, count in refused.items():
         print(f'[study] not importing {count} runs of {report_file} on '
               f'{name}: they were distilled from another teacher than the '
