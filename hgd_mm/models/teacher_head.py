@@ -7,12 +7,15 @@ two-stage detector's ``rpn_head`` (Faster R-CNN) are dense heads whose
 forward returns the per-level class logits first, (B, A * C, H, W) for
 each FPN level.
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
 
-__all__ = ['dense_head_of', 'dense_class_logits', 'confidence_maps']
+__all__ = [
+    'dense_head_of', 'dense_class_logits', 'softmax_channels',
+    'confidence_maps'
+]
 
 
 def dense_head_of(detector: nn.Module) -> nn.Module:
@@ -43,6 +46,25 @@ def dense_class_logits(head: nn.Module,
     return logits
 
 
+def softmax_channels(head: nn.Module) -> Optional[int]:
+    """None for a sigmoid head (``use_sigmoid_cls``: every anchor and class
+    a Bernoulli), else its ``cls_out_channels`` (a softmax head, SSD or a
+    softmax RPN: each anchor's logits a categorical over classes +
+    background, mmdet puts the background last).
+
+    Raises:
+        TypeError: the head does not say which (no ``use_sigmoid_cls``).
+    """
+    if not hasattr(head, 'use_sigmoid_cls'):
+        raise TypeError(
+            f'{type(head).__name__} does not say whether its class scores '
+            f'are sigmoids or a softmax (no use_sigmoid_cls), so HGD cannot '
+            f'read where the teacher looks. Switch the teacher-head options '
+            f'of HGDDistiller off for this teacher: '
+            f'micro=dict(teacher_share=0.0) and cross_head=None.')
+    return None if head.use_sigmoid_cls else head.cls_out_channels
+
+
 def confidence_maps(logits: Sequence[torch.Tensor],
                     head: nn.Module) -> List[torch.Tensor]:
     """Per level (B, H, W): the highest foreground class probability over
@@ -52,24 +74,17 @@ def confidence_maps(logits: Sequence[torch.Tensor],
     its logits; a softmax head's (SSD, a softmax RPN) are each anchor's
     softmax over its ``cls_out_channels`` = classes + background, the
     background column (mmdet puts it last) left out: its sigmoid would read
-    the background score as confidence.
+    the background score as confidence (:func:`softmax_channels`).
 
     Args:
         logits: per-level (B, A * cls_out_channels, H, W) class logits of
             ``head`` (:func:`dense_class_logits`).
         head: the dense head that made them.
     """
-    if not hasattr(head, 'use_sigmoid_cls'):
-        raise TypeError(
-            f'{type(head).__name__} does not say whether its class scores '
-            f'are sigmoids or a softmax (no use_sigmoid_cls), so HGD cannot '
-            f'read where the teacher looks. Switch the teacher-head options '
-            f'of HGDDistiller off for this teacher: '
-            f'micro=dict(teacher_share=0.0).')
-    if head.use_sigmoid_cls:
+    channels = softmax_channels(head)
+    if channels is None:
         return [level.detach().float().sigmoid().amax(dim=1)
                 for level in logits]
-    channels = head.cls_out_channels
     maps = []
     for level in logits:
         b, ac, h, w = level.shape

@@ -4,7 +4,7 @@ import torch
 
 from helpers import build, tiny_faster_rcnn, tiny_retinanet
 from hgd_mm.models.teacher_head import (confidence_maps, dense_class_logits,
-                                        dense_head_of)
+                                        dense_head_of, softmax_channels)
 
 
 class FakeHead(torch.nn.Module):
@@ -87,3 +87,10 @@ def test_class_logits_per_level():
     assert [tuple(x.shape[-2:]) for x in logits] == [(s, s) for s in sizes]
     anchors = retina.bbox_head.num_base_priors
     assert logits[0].shape[1] == anchors * retina.bbox_head.cls_out_channels
+
+
+def test_softmax_channels_say_which_kind_of_head():
+    assert softmax_channels(FakeHead(True, 4)) is None
+    assert softmax_channels(FakeHead(False, 5)) == 5
+    with pytest.raises(TypeError, match='use_sigmoid_cls.*cross_head=None'):
+        softmax_channels(torch.nn.Identity())

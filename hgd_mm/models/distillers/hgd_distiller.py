@@ -20,7 +20,8 @@ from ..connectors import get_normalization
 from ..stages import (SOURCES, UNPAIRED_POLICIES, Stage, pair_stages,
                       probe_stages, select_stages, stage_sources)
 from ..hints import neck_input_slots
-from ..teacher_head import confidence_maps, dense_class_logits, dense_head_of
+from ..teacher_head import (confidence_maps, dense_class_logits, dense_head_of,
+                            softmax_channels)
 from .batch_inputs import INPUTS, INPUTS_RECORDER, gt_boxes_of, recorded_batch
 from .nonfinite_guard import NonFiniteGuard
 from .preprocessor_probe import normalized_probe, warn_on_mismatch
@@ -265,7 +266,9 @@ class HGDDistiller(ConfigurableDistiller):
                 teacher_stages=backbone,
                 slots=neck_input_slots(teacher.neck, len(backbone))))
         if self.cross_head is not None or self.needs_teacher_confidence:
-            dense_head_of(teacher)  # a clear error now if there is none
+            # a clear error now if there is none, or it is neither sigmoid
+            # nor softmax
+            softmax_channels(dense_head_of(teacher))
         if self.cross_head is not None:
             self.head_pairs()  # likewise if a head level is unpaired
         groups = [student.source for student, _ in self.pairs]
@@ -407,11 +410,12 @@ class HGDDistiller(ConfigurableDistiller):
                 len(self.teacher_levels))
         if self.cross_head is not None:
             aligned = [terms[i].student_raw for i in self.head_pairs()]
+            head = dense_head_of(self.teacher_model[0])
             with torch.autocast(device_type=aligned[0].device.type,
                                 enabled=False):
-                student_logits = dense_class_logits(
-                    dense_head_of(self.teacher_model[0]), aligned)
-            losses += self.cross_head(student_logits, teacher_logits)
+                student_logits = dense_class_logits(head, aligned)
+            losses += self.cross_head(student_logits, teacher_logits,
+                                      softmax_channels(head))
         return losses
 
     def term_modules(self) -> List[nn.Module]:

@@ -1,13 +1,13 @@
 """Cross-head mimicry: the student's FPN levels through the teacher's head,
 compared with what the teacher's head makes of its own levels."""
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
 
 from mmrazor.registry import MODELS
 
-__all__ = ['CrossHeadLoss', 'bernoulli_hellinger']
+__all__ = ['CrossHeadLoss', 'bernoulli_hellinger', 'categorical_hellinger']
 
 
 def bernoulli_hellinger(student_logits: torch.Tensor,
@@ -29,12 +29,28 @@ def bernoulli_hellinger(student_logits: torch.Tensor,
     return (1 - overlap).clamp_min(0)
 
 
+def categorical_hellinger(student_logits: torch.Tensor,
+                          teacher_logits: torch.Tensor,
+                          dim: int) -> torch.Tensor:
+    """Squared Hellinger distance between softmax(s) and softmax(t) along
+    ``dim``: ``1 - sum_c sqrt(p_c q_c)``, that dimension reduced.
+
+    The categorical counterpart of :func:`bernoulli_hellinger`, for a
+    softmax head (each anchor's classes + background): in [0, 1], 0 exactly
+    where the distributions agree.
+    """
+    log_p = nn.functional.log_softmax(student_logits, dim=dim)
+    log_q = nn.functional.log_softmax(teacher_logits, dim=dim)
+    overlap = torch.exp((log_p + log_q) / 2).sum(dim)
+    return (1 - overlap).clamp_min(0)
+
+
 @MODELS.register_module()
 class CrossHeadLoss(nn.Module):
     """Per level: the mean over images and positions of the summed (over
     anchors and classes) squared Hellinger distance between the teacher
     head's class probabilities on the student's aligned level and on its
-    own level.
+    own level (a softmax head: per anchor, between its categoricals).
 
     The teacher's head shows where to look in the teacher's own terms: the
     student is asked to give features on which the teacher's classifier
@@ -45,18 +61,32 @@ class CrossHeadLoss(nn.Module):
     detached).
     """
 
-    def forward(self, student_logits: Sequence[torch.Tensor],
-                teacher_logits: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+    def forward(self,
+                student_logits: Sequence[torch.Tensor],
+                teacher_logits: Sequence[torch.Tensor],
+                softmax_channels: Optional[int] = None) -> List[torch.Tensor]:
         """
         Args:
             student_logits: per level (B, A*C, H, W), the teacher head on the
                 student's aligned levels (with gradient).
             teacher_logits: per level, the teacher head on its own levels.
+            softmax_channels: None for a sigmoid head (a Bernoulli per
+                anchor and class); for a softmax head its C (classes +
+                background, ``teacher_head.softmax_channels``): a
+                categorical per anchor, summed over anchors.
 
         Returns:
             one scalar loss per level.
         """
-        return [
-            bernoulli_hellinger(s.float(), t.detach().float()).sum(1).mean()
-            for s, t in zip(student_logits, teacher_logits)
-        ]
+        losses = []
+        for s, t in zip(student_logits, teacher_logits):
+            s, t = s.float(), t.detach().float()
+            if softmax_channels is None:
+                distance = bernoulli_hellinger(s, t)
+            else:
+                b, ac, h, w = s.shape
+                shape = (b, ac // softmax_channels, softmax_channels, h, w)
+                distance = categorical_hellinger(s.reshape(shape),
+                                                 t.reshape(shape), dim=2)
+            losses.append(distance.sum(1).mean())
+        return losses

@@ -463,6 +463,35 @@ def test_review_hints_train_the_student_backbone_with_their_own_terms():
         assert torch.equal(value, teacher_before[key]), key
 
 
+def test_cross_head_of_a_softmax_teacher_head_compares_categoricals():
+    """RetinaHead with a softmax loss (classes + background per anchor):
+    the mimicry compares each anchor's categorical, not sigmoids."""
+    teacher = tiny_retinanet(50, 16, 16)
+    teacher.bbox_head.loss_cls = dict(type='CrossEntropyLoss',
+                                      use_sigmoid=False, loss_weight=1.0)
+    algorithm = build(hgd_algorithm(
+        tiny_retinanet(18, 8, 16), teacher,
+        distiller=dict(cross_head=dict(type='CrossHeadLoss'),
+                       micro=dict(teacher_share=0.5))))
+    distiller = algorithm.distiller
+    head = algorithm.teacher.bbox_head
+    assert not head.use_sigmoid_cls and head.cls_out_channels == 4
+    seen = []
+    forward = distiller.cross_head.forward
+
+    def spy(student_logits, teacher_logits, softmax_channels=None):
+        seen.append(softmax_channels)
+        return forward(student_logits, teacher_logits, softmax_channels)
+
+    distiller.cross_head.forward = spy
+    losses = optimizer_steps(algorithm, steps=1)
+    assert seen == [4]
+    anchors = head.num_base_priors
+    for level in range(len(distiller.teacher_levels)):
+        value = losses[f'distill.loss_hgd_cross_head_{level}']
+        assert torch.isfinite(value) and 0 < value.item() <= anchors
+
+
 def test_cross_head_needs_every_teacher_level_paired():
     with pytest.raises(ValueError, match='every teacher neck level'):
         build(hgd_algorithm(
