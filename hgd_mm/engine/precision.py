@@ -124,8 +124,9 @@ def requested_precision(requested: Optional[str] = None) -> str:
     if value not in PRECISIONS:
         raise ValueError(
             f'{source}: precision {requested!r} is not one of '
-            f'{"|".join(PRECISIONS)}. Use auto (bf16 autocast only where the '
-            f'CPU has native bf16), bf16 or fp32, e.g. {PRECISION_ENV}=fp32.')
+            f'{"|".join(PRECISIONS)}. Use auto (bf16 autocast only where it '
+            f'trains faster than fp32: native bf16 with AMX), bf16 or fp32, '
+            f'e.g. {PRECISION_ENV}=fp32.')
     return value
 
 

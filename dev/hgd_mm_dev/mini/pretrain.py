@@ -273,7 +273,7 @@ def pretrain_backbone(backbone: dict,
         optimizer, settings.lr, total_steps=settings.epochs * steps_per_epoch,
         pct_start=0.1)
     generator = torch.Generator().manual_seed(settings.seed)
-    bf16 = resolve_precision() == 'bf16'  # bf16 only where native
+    bf16 = resolve_precision() == 'bf16'  # bf16 only where faster
     log(f'[pretrain] {len(inputs)} training crops, {len(val_inputs)} '
         f'held out, {settings.epochs} epochs, {"bf16" if bf16 else "fp32"}')
     train_start = time.time()
