@@ -98,3 +98,30 @@ def test_the_committed_reference_is_what_the_main_pair_asks_for():
         Config.fromfile(STUDENT_CFG).model)[2]]
     assert entries[student['key']]['kind'] == 'pretrained'
     assert osp.relpath(teacher['path'], REPO).startswith('dev/reference/')
+
+
+def test_the_committed_teacher_of_setting_a_is_what_it_asks_for():
+    """Setting a's teacher loads strictly into its detector, and its key
+    is the one its configs make (teacher config, and the backbones of its
+    teacher and its student: those study.prepare_setting names)."""
+    from hgd_mm_dev.mini.paths import SETTINGS
+    configs = SETTINGS['retinanet-depth']
+    manifest = reference.load_manifest(reference.REFERENCE_ROOT)
+    key, entry = next((k, e) for k, e in manifest.items()
+                      if e['name'] == 'teacher_retinanet-depth')
+    teacher = reference.find(key, reference.REFERENCE_ROOT)
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    detector = MODELS.build(Config.fromfile(configs['teacher']).model)
+    state = torch.load(teacher['path'], weights_only=True)['state_dict']
+    detector.load_state_dict(state, strict=True)
+    backbones = pretrain.pretrain_configs(
+        [configs['teacher'], configs['student']], make=False)
+    assert key.startswith(provenance.arm_key(configs['teacher'],
+                                             {'randomness.seed': 0}))
+    assert key.endswith(''.join(sorted(r['key']
+                                       for r in backbones.values())))
+    student = backbones[pretrain.detector_pretraining(
+        Config.fromfile(configs['student']).model)[2]]
+    assert manifest[student['key']]['kind'] == 'pretrained'

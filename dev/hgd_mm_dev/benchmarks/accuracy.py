@@ -254,12 +254,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     # Every setting's teacher first: the import checks each against the
     # report's (see study.import_runs).
     others = {
-        name: study.prepare(
-            args.split, args.quick, args.data_root,
-            SETTINGS[name]['work_root'] + ('_quick' if args.quick else ''),
-            args.cfg_options, name=name,
-            teacher_cfg=SETTINGS[name]['teacher'],
-            student_cfgs=[SETTINGS[name]['student']])
+        name: study.prepare_setting(name, args.split, args.quick,
+                                    args.data_root,
+                                    cfg_options=args.cfg_options)
         for name in args.settings}
     study.import_committed(args, osp.join(args.out_dir, 'accuracy.json'),
                            [setting, *others.values()])

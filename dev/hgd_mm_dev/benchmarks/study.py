@@ -20,14 +20,14 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from ..mini import runs as mini_runs
 from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
                           QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
-                          QUICK_PRETRAINED_ROOT, REPO, STUDENT_CFG,
+                          QUICK_PRETRAINED_ROOT, REPO, SETTINGS, STUDENT_CFG,
                           TEACHER_CFG)
 from .provenance import (arm_key, check_poolable, run_precision,
                          run_provenance)
 from .statistics import describe, welch_interval
 
 __all__ = [
-    'Arm', 'Setting', 'prepare', 'run_arms', 'import_runs',
+    'Arm', 'Setting', 'prepare', 'prepare_setting', 'run_arms', 'import_runs',
     'add_import_arguments', 'import_committed', 'summarize', 'write_report'
 ]
 
@@ -82,7 +82,8 @@ def prepare(split: str,
             cfg_options: Sequence[str] = (),
             name: str = 'retinanet-quarter-width',
             teacher_cfg: str = TEACHER_CFG,
-            student_cfgs: Sequence[str] = (STUDENT_CFG, )) -> Setting:
+            student_cfgs: Sequence[str] = (STUDENT_CFG, ),
+            teacher_key_students: Optional[Sequence[str]] = None) -> Setting:
     """Make (or reuse) the data, the pre-trained backbones and the teacher,
     and score the teacher on ``split``.
 
@@ -98,6 +99,11 @@ def prepare(split: str,
         teacher_cfg: its teacher's config (the main pair's by default).
         student_cfgs: its students' plain configs (their backbones are
             pre-trained with the teacher's).
+        teacher_key_students: the students whose backbones the teacher's
+            cache key names (None: ``student_cfgs``): a setting that
+            distils from another setting's teacher names that setting's
+            students, so that it finds that teacher, not trains its own
+            into the same place.
     """
     if split not in ('val', 'tune'):
         raise ValueError(f"split={split!r}: use 'val' or 'tune'")
@@ -110,11 +116,15 @@ def prepare(split: str,
     pretrained_root = QUICK_PRETRAINED_ROOT if quick else PRETRAINED_ROOT
     # The teacher's backbone is made only if the teacher must be trained:
     # a cached or reference teacher needs its key alone.
+    students = mini_runs.ensure_pretrained_backbones(
+        student_cfgs, pretrained_root, quick=quick)
     pretrained = dict(
         mini_runs.ensure_pretrained_backbones(
             [teacher_cfg], pretrained_root, quick=quick, make=False),
-        **mini_runs.ensure_pretrained_backbones(
-            student_cfgs, pretrained_root, quick=quick))
+        **(students if teacher_key_students is None else
+           mini_runs.ensure_pretrained_backbones(
+               teacher_key_students, pretrained_root, quick=quick,
+               make=False)))
     quick_options = dict(mini_runs.QUICK_OPTIONS if quick else {})
     teacher = mini_runs.teacher_run(
         teacher_work_dir, data_root,
@@ -135,6 +145,22 @@ def prepare(split: str,
     base.update(option.split('=', 1) for option in cfg_options)
     return Setting(data_root, split, teacher, teacher_metrics, base, quick,
                    name)
+
+
+def prepare_setting(name: str, split: str, quick: bool,
+                    data_root: Optional[str],
+                    teacher_work_dir: Optional[str] = None,
+                    cfg_options: Sequence[str] = ()) -> Setting:
+    """:func:`prepare` for a benchmark setting of ``SETTINGS``: its teacher
+    (cached under its work root, ``_quick`` with ``quick``), its student and
+    the students its teacher's key names."""
+    configs = SETTINGS[name]
+    if teacher_work_dir is None:
+        teacher_work_dir = configs['work_root'] + ('_quick' if quick else '')
+    return prepare(split, quick, data_root, teacher_work_dir, cfg_options,
+                   name=name, teacher_cfg=configs['teacher'],
+                   student_cfgs=[configs['student']],
+                   teacher_key_students=configs.get('teacher_key_students'))
 
 
 def options_of(arm: Arm, setting: Setting, seed: int) -> Dict[str, object]:

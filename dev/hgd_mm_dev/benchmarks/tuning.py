@@ -241,13 +241,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             if args.setting else ARMS)
     teacher_cfg = TEACHER_CFG
     if args.setting:
-        configs = SETTINGS[args.setting]
-        teacher_cfg = configs['teacher']
-        setting = study.prepare(
-            'tune', args.quick, args.data_root, args.teacher_work_dir or
-            configs['work_root'] + ('_quick' if args.quick else ''),
-            name=args.setting, teacher_cfg=teacher_cfg,
-            student_cfgs=[configs['student']])
+        teacher_cfg = SETTINGS[args.setting]['teacher']
+        setting = study.prepare_setting(args.setting, 'tune', args.quick,
+                                        args.data_root,
+                                        args.teacher_work_dir)
     else:
         setting = study.prepare('tune', args.quick, args.data_root,
                                 args.teacher_work_dir)
