@@ -88,10 +88,11 @@ def enable_amp(cfg: Config) -> None:
         optim_wrapper.loss_scale = 'dynamic'
     else:
         # mmengine's AmpOptimWrapper needs a GPU; on CPU: bf16 autocast
-        # where the CPU has native bf16 (hgd_mm.engine.precision).
+        # where it is faster than fp32 (hgd_mm.engine.precision).
         print_log('--amp without CUDA: CPUAmpOptimWrapper (bf16 autocast '
-                  'where the CPU has native bf16, else fp32; '
-                  'HGD_MM_PRECISION forces either).', logger='current')
+                  'where it trains faster than fp32: native bf16 with AMX, '
+                  'or Arm bf16; else fp32; HGD_MM_PRECISION forces either).',
+                  logger='current')
         optim_wrapper.type = 'CPUAmpOptimWrapper'
 
 

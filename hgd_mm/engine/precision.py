@@ -6,9 +6,10 @@ a step is many times slower than in fp32 (issue 21: 14.6x for a 3x3 conv on
 an AVX2-only CPU). Instructions alone are not enough on x86: with
 ``avx512_bf16`` but no AMX matrix unit, a training step of the mini configs
 took longer in bf16 than in fp32 (``tools/benchmarks/precision_speed.py``,
-``docs/results/precision_speed.json``), while with AMX bf16 was the faster
-(``docs/results/demo.json`` against ``demo_fp32.json``). So ``auto`` takes
-bf16 with AMX (and on
+``docs/results/precision_speed.json``), while on a CPU with AMX the demo
+ran faster in bf16 (``docs/results/demo.json``) than in fp32
+(``demo_fp32.json``; not timed in turns, and with other HGD defaults, so
+indicative only). So ``auto`` takes bf16 with AMX (and on
 Arm's BF16 extension, unmeasured here), fp32 everywhere else.
 :func:`resolve_precision` decides at run time; ``HGD_MM_PRECISION`` (``auto``
 | ``bf16`` | ``fp32``) or an explicit argument forces either path.
@@ -81,14 +82,25 @@ def bf16_native() -> bool:
     return flags is None or any(f in flags for f in NATIVE_BF16_FLAGS)
 
 
+def _torch_amx_supported() -> Optional[bool]:
+    """torch's own AMX probe (a private API: None where this torch has
+    none)."""
+    probe = getattr(torch.cpu, '_is_amx_tile_supported', None)
+    return bool(probe()) if probe is not None else None
+
+
 def bf16_faster() -> bool:
     """True where bf16 autocast trains faster than fp32: native bf16
-    (:func:`bf16_native`) with one of :data:`FASTER_BF16_FLAGS`, or flags
-    unknown (torch's probe decides, as before the flags were read)."""
+    (:func:`bf16_native`) with one of :data:`FASTER_BF16_FLAGS`; where the
+    CPU flags cannot be read (off Linux), torch's AMX probe decides, and
+    without one torch's bf16 probe (as before the flags were read)."""
     if not bf16_native():
         return False
     flags = _cpuinfo()[1]
-    return flags is None or any(f in flags for f in FASTER_BF16_FLAGS)
+    if flags is None:
+        amx = _torch_amx_supported()
+        return True if amx is None else amx
+    return any(f in flags for f in FASTER_BF16_FLAGS)
 
 
 def cpu_description() -> Dict[str, object]:
@@ -125,8 +137,8 @@ def requested_precision(requested: Optional[str] = None) -> str:
         raise ValueError(
             f'{source}: precision {requested!r} is not one of '
             f'{"|".join(PRECISIONS)}. Use auto (bf16 autocast only where it '
-            f'trains faster than fp32: native bf16 with AMX), bf16 or fp32, '
-            f'e.g. {PRECISION_ENV}=fp32.')
+            f'trains faster than fp32: native bf16 with AMX, or Arm bf16), '
+            f'bf16 or fp32, e.g. {PRECISION_ENV}=fp32.')
     return value
 
 
@@ -150,8 +162,8 @@ def decide_precision(requested: Optional[str] = None) -> Tuple[str, str]:
     if bf16_native():
         return 'fp32', (f'auto: {model} has native bf16 '
                         f'({native_flags(flags)}) but no AMX: bf16 autocast '
-                        f'trains slower than fp32 on such a CPU '
-                        f'(docs/results/precision_speed.json); '
+                        f'trains slower than fp32 on such a CPU (measured by '
+                        f'tools/benchmarks/precision_speed.py); '
                         f'{PRECISION_ENV}=bf16 forces it')
     return 'fp32', (f'auto: {model} has no native bf16 (bf16 would be '
                     f'emulated, many times slower); {PRECISION_ENV}=bf16 '
@@ -161,7 +173,7 @@ def decide_precision(requested: Optional[str] = None) -> Tuple[str, str]:
 def native_flags(flags: Optional[FrozenSet[str]]) -> str:
     """The native-bf16 flags present, for a reason line."""
     if flags is None:
-        return "CPU flags unknown, torch's probe says so"
+        return "CPU flags unknown, torch's probes say so"
     return ', '.join(f for f in NATIVE_BF16_FLAGS if f in flags)
 
 

@@ -5,7 +5,8 @@ pre-trained."""
 import pytest
 
 from hgd_mm_dev.benchmarks import study
-from hgd_mm_dev.mini.paths import SETTINGS
+from hgd_mm_dev.mini import pretrain
+from hgd_mm_dev.mini.paths import SETTINGS, SHARED_TEACHERS
 
 
 @pytest.fixture
@@ -31,6 +32,8 @@ def prepared(monkeypatch, tmp_path):
                     **dict.fromkeys(study.mini_runs.METRICS, 0.0))
 
     (tmp_path / 'meta.json').write_text('{}')
+    # ensure_pretrained_backbones sets it for the runs: restored afterwards
+    monkeypatch.setenv('HGD_MINI_PRETRAINED', str(tmp_path) + '/')
     monkeypatch.setattr(study.mini_runs, 'ensure_mini_data',
                         lambda *a, **k: None)
     monkeypatch.setattr(study.mini_runs, 'ensure_pretrained_backbones',
@@ -55,10 +58,19 @@ def test_a_shared_teacher_has_its_owners_key_and_place(prepared):
     assert sharer['made'] == [SETTINGS['resnet-mobilenetv2']['student']]
 
 
-def test_a_setting_of_its_own_teacher_keys_it_by_its_students(prepared):
-    """Without teacher_key_students the key names the setting's student
-    backbones (as the committed teachers' keys do)."""
-    faster = prepared('faster-rcnn-depth')
-    assert 'teacher_key_students' not in SETTINGS['faster-rcnn-depth']
-    assert faster['made'] == [SETTINGS['faster-rcnn-depth']['student']]
-    assert faster['key'] != prepared('retinanet-depth')['key']
+@pytest.mark.parametrize('name, students', [
+    ('faster-rcnn-depth', 'faster-rcnn-depth'),
+    ('retinanet-depth', 'retinanet-depth'),
+    ('resnet-mobilenetv2', 'retinanet-depth'),
+])
+def test_a_teacher_key_names_its_backbones_and_its_owners_students(
+        prepared, name, students):
+    """The key ends with the backbones' keys of the teacher and of the
+    students of the setting that owns the teacher (SHARED_TEACHERS), as the
+    committed teachers' keys do."""
+    backbones = pretrain.pretrain_configs(
+        [SETTINGS[name]['teacher'], SETTINGS[students]['student']],
+        make=False)
+    assert prepared(name)['key'].endswith(''.join(sorted(
+        r['key'] for r in backbones.values())))
+    assert (name in SHARED_TEACHERS) == (name != students)

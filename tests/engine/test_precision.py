@@ -9,9 +9,10 @@ from hgd_mm.engine import precision
 def cpu(monkeypatch):
     """Set what the probe sees: torch's answer and the CPU flags."""
 
-    def set_cpu(mkldnn: bool, flags):
+    def set_cpu(mkldnn: bool, flags, amx=None):
         monkeypatch.setattr(precision, '_mkldnn_bf16_supported',
                             lambda: mkldnn)
+        monkeypatch.setattr(precision, '_torch_amx_supported', lambda: amx)
         monkeypatch.setattr(precision, '_cpuinfo', lambda: (
             'Test CPU', None if flags is None else frozenset(flags)))
 
@@ -30,7 +31,6 @@ def cpu(monkeypatch):
     # torch says yes on AVX512 without bf16 instructions: emulated there.
     (True, {'avx2', 'avx512f'}, 'fp32', 'no native bf16'),
     (False, {'avx2'}, 'fp32', 'no native bf16'),  # issue 21's AVX2-only CPU
-    (True, None, 'bf16', "native bf16 (CPU flags unknown, torch's probe"),
     (False, None, 'fp32', 'no native bf16'),
 ])
 def test_auto_follows_faster_bf16(cpu, mkldnn, flags, expected, why):
@@ -41,6 +41,26 @@ def test_auto_follows_faster_bf16(cpu, mkldnn, flags, expected, why):
     assert reason.startswith(f'auto: Test CPU has {why}')
     assert precision.bf16_faster() == (expected == 'bf16')
     assert precision.cpu_description()['bf16_faster'] == (expected == 'bf16')
+
+
+@pytest.mark.parametrize('amx, expected, why', [
+    (True, 'bf16', "native bf16 (CPU flags unknown, torch's probes say so)"),
+    (False, 'fp32', "native bf16 (CPU flags unknown, torch's probes say so) "
+     'but no AMX'),
+    (None, 'bf16', "native bf16 (CPU flags unknown"),  # no AMX probe
+])
+def test_without_cpu_flags_torchs_amx_probe_decides(cpu, amx, expected, why):
+    cpu(True, None, amx)
+    chosen, reason = precision.decide_precision('auto')
+    assert chosen == expected
+    assert reason.startswith(f'auto: Test CPU has {why}')
+
+
+def test_torchs_amx_probe_is_read_where_this_torch_has_one():
+    import torch
+    probe = getattr(torch.cpu, '_is_amx_tile_supported', None)
+    expected = None if probe is None else bool(probe())
+    assert precision._torch_amx_supported() == expected
 
 
 def test_env_and_argument_force_either_path(cpu, monkeypatch):

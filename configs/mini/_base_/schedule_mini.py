@@ -13,10 +13,11 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
          milestones=[5], gamma=0.1)
 ]
-# Mixed precision where the CPU has it (hgd_mm's CPUAmpOptimWrapper;
-# mmengine's AmpOptimWrapper refuses CPU): bf16 autocast on a CPU with native
-# bf16 (avx512_bf16 / amx_bf16), fp32 elsewhere, where bf16 is only emulated
-# and many times slower; decided at run time and logged
+# Mixed precision where it pays (hgd_mm's CPUAmpOptimWrapper; mmengine's
+# AmpOptimWrapper refuses CPU): bf16 autocast on a CPU where it trains faster
+# than fp32 (native bf16 with AMX, amx_bf16; Arm bf16), fp32 elsewhere (bf16
+# emulated: many times slower; avx512_bf16 without AMX: slower too); decided
+# at run time and logged
 # (hgd_mm.engine.precision). HGD_MM_PRECISION=bf16|fp32 forces either.
 # Distillation losses of HGD are computed in fp32 whatever the autocast.
 # On a CUDA host this wrapper is mmengine's AmpOptimWrapper.

@@ -50,7 +50,10 @@ def markdown(report: Dict[str, dict]) -> str:
             for name, seconds in report['stage_s'].items()) + '.')
     if 'precision' in report:  # recorded since the precision is chosen
         cpu = report.get('cpu', {})
+        flags = cpu.get('flags') or {}
+        amx = ('' if 'amx_bf16' not in flags else
+               f', AMX: {"yes" if flags["amx_bf16"] else "no"}')
         lines.append(f'Precision: {report["precision"]}, on '
                      f'{cpu.get("model", "an unrecorded CPU")} (native bf16: '
-                     f'{"yes" if cpu.get("bf16_native") else "no"}).')
+                     f'{"yes" if cpu.get("bf16_native") else "no"}{amx}).')
     return '\n'.join(lines) + '\n'

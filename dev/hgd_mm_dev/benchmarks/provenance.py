@@ -119,8 +119,8 @@ def git_commit(repo: str) -> Dict[str, object]:
 
 def run_precision(config: str) -> str:
     """The precision the run's optimiser wrapper trains in on this machine:
-    what hgd_mm's CPUAmpOptimWrapper decides here (bf16 where the CPU has
-    native bf16, unless forced: ``HGD_MM_PRECISION``, its ``precision``),
+    what hgd_mm's CPUAmpOptimWrapper decides here (bf16 where that is faster
+    than fp32, unless forced: ``HGD_MM_PRECISION``, its ``precision``),
     ``'fp32'`` for any other wrapper."""
     from mmengine.config import Config
 

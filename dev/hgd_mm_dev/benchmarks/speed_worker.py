@@ -245,11 +245,23 @@ class MethodBench:
             'threads': torch.get_num_threads(),
             'optim_wrapper': self.cfg.optim_wrapper.get('type',
                                                         'OptimWrapper'),
-            # what CPUAmpOptimWrapper decided here; other wrappers: fp32
-            'precision': getattr(self.optim_wrapper, 'precision', 'fp32'),
+            'precision': wrapper_precision(self.optim_wrapper),
             'batch': len(inputs),
             'image_size': list(inputs[0].shape[-2:]),
         }
+
+
+def wrapper_precision(wrapper) -> str:
+    """What an optimiser wrapper trains in: CPUAmpOptimWrapper's decision
+    here, mmengine's AmpOptimWrapper's autocast dtype (CUDA: fp16 unless
+    bf16), fp32 for any other."""
+    from mmengine.optim import AmpOptimWrapper
+    if hasattr(wrapper, 'precision'):
+        return wrapper.precision
+    if isinstance(wrapper, AmpOptimWrapper):
+        import torch
+        return 'bf16' if wrapper.cast_dtype == torch.bfloat16 else 'fp16'
+    return 'fp32'
 
 
 def serve(bench: MethodBench, warmup: int, keeps_freed_memory: bool) -> None:

@@ -20,8 +20,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from ..mini import runs as mini_runs
 from ..mini.paths import (DATA_ROOT, DEMO_ROOT, PRETRAINED_ROOT,
                           QUICK_DATA_ROOT, QUICK_DEMO_ROOT,
-                          QUICK_PRETRAINED_ROOT, REPO, SETTINGS, STUDENT_CFG,
-                          TEACHER_CFG)
+                          QUICK_PRETRAINED_ROOT, REPO, SETTINGS,
+                          SHARED_TEACHERS, STUDENT_CFG, TEACHER_CFG)
 from .provenance import (arm_key, check_poolable, run_precision,
                          run_provenance)
 from .statistics import describe, welch_interval
@@ -152,15 +152,18 @@ def prepare_setting(name: str, split: str, quick: bool,
                     teacher_work_dir: Optional[str] = None,
                     cfg_options: Sequence[str] = ()) -> Setting:
     """:func:`prepare` for a benchmark setting of ``SETTINGS``: its teacher
-    (cached under its work root, ``_quick`` with ``quick``), its student and
-    the students its teacher's key names."""
+    (cached under its work root, ``_quick`` with ``quick``) and its student;
+    a setting of ``SHARED_TEACHERS`` keys its teacher by the owning
+    setting's student, so that it finds that setting's teacher."""
     configs = SETTINGS[name]
     if teacher_work_dir is None:
         teacher_work_dir = configs['work_root'] + ('_quick' if quick else '')
+    owner = SHARED_TEACHERS.get(name)
     return prepare(split, quick, data_root, teacher_work_dir, cfg_options,
                    name=name, teacher_cfg=configs['teacher'],
                    student_cfgs=[configs['student']],
-                   teacher_key_students=configs.get('teacher_key_students'))
+                   teacher_key_students=(None if owner is None else
+                                         [SETTINGS[owner]['student']]))
 
 
 def options_of(arm: Arm, setting: Setting, seed: int) -> Dict[str, object]:
@@ -310,14 +313,23 @@ def same_teacher(recorded: Dict[str, float], now: Dict[str, float]) -> bool:
                for k in mini_runs.METRICS)
 
 
+def setting_of(run: dict, settings: Sequence[Setting]) -> Optional[Setting]:
+    """The setting here that ``run`` belongs to: the one it names with its
+    teacher key (two settings may share a teacher, ``SHARED_TEACHERS``),
+    else the one of its teacher key, else None."""
+    keyed = [s for s in settings if s.teacher['key'] == run.get('teacher_key')]
+    named = [s for s in keyed if s.name == run.get('setting')]
+    return (named or keyed or [None])[0]
+
+
 def importable(run: dict, report: dict,
-               settings: Dict[str, Setting]) -> bool:
+               setting: Optional[Setting]) -> bool:
     """Whether ``run`` of ``report`` was distilled from the teacher this
-    machine has for its teacher key: the same weights (the run's digest,
-    else its report's for the setting), or, for a report from before the
-    digests, the same scores on the same split. A run of a teacher key no
-    setting here has is kept (it is not this study's concern)."""
-    setting = settings.get(run.get('teacher_key'))
+    machine has for its teacher key (``setting``, :func:`setting_of`): the
+    same weights (the run's digest, else its report's for the setting), or,
+    for a report from before the digests, the same scores on the same
+    split. A run of a teacher key no setting here has (``setting`` None) is
+    kept (it is not this study's concern)."""
     if setting is None:
         return True
     theirs = (run.get('teacher_weights') or
@@ -372,7 +384,6 @@ def import_runs(report_file: str, work_dir: str,
     runs = report.get('runs', [])
     os.makedirs(work_dir, exist_ok=True)
     runs_file = osp.join(work_dir, 'runs.json')
-    by_key = {s.teacher['key']: s for s in settings}
 
     def slot(run: dict) -> tuple:
         # A run in the other precision is another run, as in run_arms.
@@ -385,14 +396,16 @@ def import_runs(report_file: str, work_dir: str,
     for run in runs:
         if run.get('teacher_key') is None:
             continue  # made before runs recorded their teacher: not resumable
-        if not importable(run, report, by_key):
-            name = by_key[run['teacher_key']].name
+        setting = setting_of(run, settings)
+        if not importable(run, report, setting):
+            name = setting.name
             refused[name] = refused.get(name, 0) + 1
         elif slot(run) not in known:
             append_run(runs_file, run)
             known.add(slot(run))
             added += 1
-    precision_note(report_file, runs)
+    precision_note(report_file,
+                   [r for r in runs if r.get('teacher_key') is not None])
     for name, count in refused.items():
         print(f'[study] not importing {count} runs of {report_file} on '
               f'{name}: they were distilled from another teacher than the '

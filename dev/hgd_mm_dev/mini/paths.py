@@ -112,8 +112,8 @@ SETTINGS = {
         cwd=osp.join(_FCOS, 'cwd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
         mgd=osp.join(_FCOS, 'mgd_fpn_fcos_r34-w32_fcos_r18-w32_mini.py'),
         work_root=osp.join(SETTINGS_WORK_ROOT, 'fcos-depth')),
-    # The teacher of retinanet-depth (its config, cached checkpoint and key:
-    # ``teacher_key_students``, the students whose backbones its key names).
+    # The teacher of retinanet-depth (its config and cached checkpoint; its
+    # key too, SHARED_TEACHERS).
     'resnet-mobilenetv2': dict(
         teacher=osp.join(_RETINA, 'retinanet_r34-w32_fpn64_mini.py'),
         student=osp.join(_MBV2, 'retinanet_mobilenetv2_fpn64_mini.py'),
@@ -124,7 +124,9 @@ SETTINGS = {
                      'cwd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
         mgd=osp.join(_MBV2,
                      'mgd_fpn_retina_r34-w32_retina_mobilenetv2_mini.py'),
-        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth'),
-        teacher_key_students=[osp.join(_RETINA,
-                                       'retinanet_r18-w32_fpn64_mini.py')]),
+        work_root=osp.join(SETTINGS_WORK_ROOT, 'retinanet-depth')),
 }
+#: setting -> the setting whose teacher it distils from (same teacher config
+#: and work root): its teacher's cache key is that setting's, which names
+#: that setting's student backbones (``study.prepare_setting``).
+SHARED_TEACHERS = {'resnet-mobilenetv2': 'retinanet-depth'}

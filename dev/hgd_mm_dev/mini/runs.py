@@ -43,8 +43,8 @@ QUICK_DATA = dict(num_train=16, num_val=8, num_tune=8)
 QUICK_PRETRAIN = dict(num_images=16, num_val_images=4, epochs=1)
 #: ... and one short epoch; a few iterations score below mmdet's 0.05
 #: threshold, so every box is kept. The precision is the configs' own
-#: (hgd_mm.engine.precision: bf16 only where the CPU has it natively, so a
-#: CPU without native bf16 runs them in fp32).
+#: (hgd_mm.engine.precision: bf16 only where it is faster than fp32, so
+#: other CPUs run them in fp32).
 QUICK_OPTIONS = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
                  'train_dataloader.batch_size': 4,
                  'model.test_cfg.score_thr': 0.0}

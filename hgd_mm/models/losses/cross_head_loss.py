@@ -85,6 +85,12 @@ class CrossHeadLoss(nn.Module):
                 distance = bernoulli_hellinger(s, t)
             else:
                 b, ac, h, w = s.shape
+                if ac % softmax_channels:
+                    raise ValueError(
+                        f'CrossHeadLoss: {ac} class-logit channels are not '
+                        f'anchors x {softmax_channels} (the softmax head\'s '
+                        f'cls_out_channels); pass the head\'s '
+                        f'cls_out_channels as softmax_channels.')
                 shape = (b, ac // softmax_channels, softmax_channels, h, w)
                 distance = categorical_hellinger(s.reshape(shape),
                                                  t.reshape(shape), dim=2)

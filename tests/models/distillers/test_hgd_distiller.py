@@ -480,16 +480,20 @@ def test_cross_head_of_a_softmax_teacher_head_compares_categoricals():
     forward = distiller.cross_head.forward
 
     def spy(student_logits, teacher_logits, softmax_channels=None):
-        seen.append(softmax_channels)
-        return forward(student_logits, teacher_logits, softmax_channels)
+        terms = forward(student_logits, teacher_logits, softmax_channels)
+        seen.append((softmax_channels, [t.item() for t in terms]))
+        return terms
 
     distiller.cross_head.forward = spy
     losses = optimizer_steps(algorithm, steps=1)
-    assert seen == [4]
+    ((channels, terms), ) = seen
+    assert channels == 4
+    # the raw terms (before the stage weights): at most 1 per anchor
     anchors = head.num_base_priors
+    assert len(terms) == len(distiller.teacher_levels)
+    assert all(0 < t <= anchors for t in terms)
     for level in range(len(distiller.teacher_levels)):
-        value = losses[f'distill.loss_hgd_cross_head_{level}']
-        assert torch.isfinite(value) and 0 < value.item() <= anchors
+        assert torch.isfinite(losses[f'distill.loss_hgd_cross_head_{level}'])
 
 
 def test_cross_head_needs_every_teacher_level_paired():

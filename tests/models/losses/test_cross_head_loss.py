@@ -80,3 +80,11 @@ def test_softmax_head_loss_compares_each_anchors_categorical():
         2, anchors * channels, 4, 4)
     (same, ) = CrossHeadLoss()([shifted], [teacher[0]], channels)
     assert same.item() < 1e-6
+
+
+def test_softmax_channels_that_do_not_divide_the_logits_are_an_error():
+    import pytest
+    logits = [torch.randn(1, 10, 2, 2)]
+    with pytest.raises(ValueError, match='10 class-logit channels are not '
+                       'anchors x 4'):
+        CrossHeadLoss()(logits, logits, softmax_channels=4)
