@@ -38,7 +38,8 @@ OPS = {'nms': run_nms, 'roi_align': run_roi_align}
 
 def wrapper_context(precision: str = 'bf16'):
     # bf16 forced by default: with 'auto', a CPU where bf16 is not the
-    # faster trains in fp32, where nothing is patched (test_fp32_wrapper_leaves_mmcv_alone).
+    # faster trains in fp32, where nothing is patched
+    # (test_fp32_wrapper_leaves_mmcv_alone).
     model = nn.Linear(1, 1)
     wrapper = CPUAmpOptimWrapper(
         optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
