@@ -317,3 +317,22 @@ def test_a_settings_sweep_is_checked_against_its_own_configs(tmp_path):
     write(key(depth_arm))
     assert sweep.load_tuned_weights(str(report), key)['hgd'] == {
         'model.distiller.schedule.loss_weight': 7.5}
+
+
+def test_candidates_beyond_the_grid_widen_it():
+    """A best multiplier at the grid's edge is followed by arms beyond it:
+    any <method>@x<multiplier> is a candidate, with that weight."""
+    from hgd_mm_dev.benchmarks import tuning
+    args = tuning.parse_args(['--candidates', 'baseline', 'cwd@x0.125',
+                              'pkd@x8'])
+    assert args.candidates == ['baseline', 'cwd@x0.125', 'pkd@x8']
+    arm = tuning.arm_named('cwd@x0.125')
+    assert arm.config == sweep.WEIGHTED['cwd'].config
+    assert set(arm.options.values()) == {sweep.WEIGHTED['cwd'].shipped *
+                                         0.125}
+    assert tuning.arm_named('pkd@x1') is tuning.ARMS['pkd@x1']
+    for wrong in ('cwd@x0', 'cwd@x-1', 'cwd@xone', 'xyz@x2', 'nothing'):
+        with pytest.raises(ValueError, match='is not an arm'):
+            tuning.arm_named(wrong)
+        with pytest.raises(SystemExit):
+            tuning.parse_args(['--candidates', wrong])

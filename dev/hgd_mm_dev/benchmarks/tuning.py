@@ -20,8 +20,8 @@ from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
                           TEACHER_CFG)
 from . import study
 from .accuracy_report import markdown, setting_lead
-from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arms,
-                           sweep_markdown, sweep_summary)
+from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arm,
+                           sweep_arms, sweep_markdown, sweep_summary)
 
 __all__ = ['CANDIDATES', 'V3_CANDIDATES', 'on_setting', 'parse_args', 'main']
 
@@ -150,6 +150,34 @@ def on_setting(arm: study.Arm, name: str) -> study.Arm:
                      setting=name)
 
 
+def arm_named(name: str) -> study.Arm:
+    """The arm of a candidate name: one of :data:`ARMS`, or a weight-sweep
+    arm beyond the grid, ``<method>@x<multiplier>`` (e.g. ``cwd@x0.125``,
+    where the grid's best sits at its edge)."""
+    if name in ARMS:
+        return ARMS[name]
+    try:
+        parsed = parse_arm_name(name)
+    except ValueError:  # a multiplier that is no number
+        parsed = None
+    if parsed is None or not parsed[1] > 0:
+        raise ValueError(
+            f'--candidates: {name!r} is not an arm: use one of the names '
+            f'listed by --help, or <method>@x<multiplier> with a method of '
+            f'{", ".join(WEIGHTED)} and a multiplier > 0 (e.g. cwd@x0.125).')
+    return sweep_arm(*parsed)
+
+
+def candidate_name(name: str) -> str:
+    """argparse type of ``--candidates``: the name, checked
+    (:func:`arm_named`)."""
+    try:
+        arm_named(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return name
+
+
 def default_candidates(setting: Optional[str] = None) -> List[str]:
     """The plain student and every sweep arm (on ``setting``: of the
     methods it has configs for)."""
@@ -166,11 +194,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Tuning study on the mini setting\'s tuning split.')
     parser.add_argument(
-        '--candidates', nargs='+', default=None,
-        choices=list(ARMS), metavar='ARM',
+        '--candidates', nargs='+', default=None, type=candidate_name,
+        metavar='ARM',
         help='arms to run (default: the plain student and the weight sweep '
         f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}, '
-        'with --setting those of its methods; '
+        'with --setting those of its methods; any <method>@x<multiplier> '
+        'widens the grid; '
         f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
         f'{", ".join(V3_CANDIDATES)})')
     parser.add_argument(
@@ -237,8 +266,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args.out_name = args.out_name or f'tuning{suffix}'
     args.work_dir = args.work_dir or osp.join(REPO, 'work_dirs',
                                               f'bench_tuning{suffix}')
-    arms = ({c: on_setting(ARMS[c], args.setting) for c in args.candidates}
-            if args.setting else ARMS)
+    arms = {c: arm_named(c) for c in args.candidates}
+    if args.setting:
+        arms = {c: on_setting(arm, args.setting) for c, arm in arms.items()}
     teacher_cfg = TEACHER_CFG
     if args.setting:
         teacher_cfg = SETTINGS[args.setting]['teacher']

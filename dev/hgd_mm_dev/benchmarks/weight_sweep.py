@@ -248,5 +248,7 @@ def load_tuned_weights(
         if entry['best']['at_edge']:
             print(f'[tuned] {method}: the best multiplier '
                   f'x{entry["best"]["multiplier"]:g} is at the grid\'s edge; '
-                  f'a wider grid may find a better weight', flush=True)
+                  f'a wider grid may find a better weight (tuning.py '
+                  f'--candidates {method}@x<multiplier> ... widens it)',
+                  flush=True)
     return tuned_weights(report['sweep'])
