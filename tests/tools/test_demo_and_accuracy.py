@@ -150,7 +150,7 @@ def test_accuracy_runs_each_further_setting_with_its_own_teacher(
 
     def prepare(split, quick, data_root, teacher_work_dir, cfg_options=(),
                 name='retinanet-quarter-width', teacher_cfg=None,
-                student_cfgs=()):
+                student_cfgs=(), teacher_key_students=None):
         prepared.append((name, teacher_work_dir, teacher_cfg,
                          list(student_cfgs)))
         return study.Setting('d', split, dict(key=name, checkpoint='t.pth'),
