@@ -6,7 +6,7 @@ pools runs of different code or precision into one row.
 decide what is trained and scored (:data:`TRAINED`: the model, the data,
 the schedule and optimiser; every ``_base_`` merged, the run's options
 applied, the per-run values such as the seed and the teacher checkpoint
-path left out) and, for an HGD arm, of the sources of ``hgd_mm.models``.
+path left out; a hook averaging the weights, where there is one) and, for an HGD arm, of the sources of ``hgd_mm.models``.
 Two runs of one row must share it: a config or an HGD formula that changed
 between them makes a new key; a refactoring of the harness, a renamed
 config file, another logging interval or checkpoint hook does not.
@@ -76,6 +76,17 @@ def sources_digest(folder: str) -> str:
     return digest.hexdigest()
 
 
+def weight_averaging_hooks(cfg: dict) -> List[dict]:
+    """The hooks of a resolved config that replace the trained weights by
+    an average (mmengine's ``EMAHook``, in ``default_hooks`` or
+    ``custom_hooks``): they change what is scored, so they are part of the
+    arm, where other hooks (logging, checkpoints) are not."""
+    hooks = [*(cfg.get('default_hooks') or {}).values(),
+             *(cfg.get('custom_hooks') or [])]
+    return [hook for hook in hooks if isinstance(hook, dict)
+            and 'EMA' in str(hook.get('type', ''))]
+
+
 def arm_key(config: str, options: Dict[str, object]) -> str:
     """A short digest of what an arm trains (see the module docstring).
 
@@ -92,6 +103,9 @@ def arm_key(config: str, options: Dict[str, object]) -> str:
     cfg.merge_from_dict(parsed)
     resolved = cfg.to_dict()
     trained = {k: resolved[k] for k in TRAINED if k in resolved}
+    averaging = weight_averaging_hooks(resolved)
+    if averaging:  # absent otherwise: the keys of runs without one hold
+        trained['weight_averaging'] = averaging
     trained.get('randomness', {}).pop('seed', None)
     text = json.dumps(trained, sort_keys=True, default=repr)
     digest = hashlib.sha256(text.encode())

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Sequence
 from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
                           TEACHER_CFG)
 from . import study
+from .weight_averaging import EMA_SUFFIX, split_ema_name, with_ema
 from .accuracy_report import markdown, setting_lead
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arm,
                            sweep_arms, sweep_markdown, sweep_summary)
@@ -153,13 +154,14 @@ def on_setting(arm: study.Arm, name: str) -> study.Arm:
 def arm_named(name: str) -> study.Arm:
     """The arm of a candidate name: one of :data:`ARMS`, or a weight-sweep
     arm beyond the grid, ``<method>@x<multiplier>`` (e.g. ``cwd@x0.125``,
-    where the grid's best sits at its edge)."""
+    where the grid's best sits at its edge); either with an EMA of its
+    weights, ``<arm>+ema@<momentum>`` (:mod:`.weight_averaging`)."""
+    base, momentum = split_ema_name(name)
+    if momentum is not None:
+        return with_ema(arm_named(base), momentum, name)
     if name in ARMS:
         return ARMS[name]
-    try:
-        parsed = parse_arm_name(name)
-    except ValueError:  # a multiplier that is no number
-        parsed = None
+    parsed = parse_arm_name(name)
     if parsed is None or not parsed[1] > 0:
         raise ValueError(
             f'--candidates: {name!r} is not an arm: use one of the names '
@@ -199,7 +201,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='arms to run (default: the plain student and the weight sweep '
         f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}, '
         'with --setting those of its methods; any <method>@x<multiplier> '
-        'widens the grid; '
+        'widens the grid; any arm with the suffix '
+        f'{EMA_SUFFIX}<momentum> validates an EMA of its weights; '
         f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
         f'{", ".join(V3_CANDIDATES)})')
     parser.add_argument(

@@ -73,7 +73,10 @@ def parse_arm_name(name: str) -> Optional[Tuple[str, float]]:
     method, sep, factor = name.partition('@x')
     if not sep or method not in WEIGHTED:
         return None
-    return method, float(factor)
+    try:
+        return method, float(factor)
+    except ValueError:  # another arm built on a sweep arm: 'pkd@x1+ema@0.01'
+        return None
 
 
 def weight_options(method: str, multiplier: float) -> Dict[str, float]:
