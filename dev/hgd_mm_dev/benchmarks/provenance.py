@@ -6,7 +6,8 @@ pools runs of different code or precision into one row.
 decide what is trained and scored (:data:`TRAINED`: the model, the data,
 the schedule and optimiser; every ``_base_`` merged, the run's options
 applied, the per-run values such as the seed and the teacher checkpoint
-path left out; a hook averaging the weights, where there is one) and, for an HGD arm, of the sources of ``hgd_mm.models``.
+path left out; a hook averaging the weights, where there is one) and,
+for an HGD arm, of the sources of ``hgd_mm.models``.
 Two runs of one row must share it: a config or an HGD formula that changed
 between them makes a new key; a refactoring of the harness, a renamed
 config file, another logging interval or checkpoint hook does not.

@@ -31,6 +31,7 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'tuning_v3': tuning.report_markdown,
     'tuning_v3_retinanet-depth': tuning.report_markdown,
     'tuning_hgd_v2': tuning.report_markdown,
+    'sharper': tuning.report_markdown,
     'speed': speed_report.format_markdown,
     'speed_v3': speed_report.format_markdown,
     'demo': demo_table.markdown,
