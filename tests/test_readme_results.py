@@ -101,3 +101,29 @@ def test_readme_teacher_figures_of_the_earlier_sweeps_follow_the_json():
     entry = reference.find(keys.pop(), reference.REFERENCE_ROOT)
     assert (reports['tuning']['teacher_weights']['retinanet-quarter-width']
             == entry['record']['weights_sha256'])
+
+
+def test_readme_sharper_outcome_follows_the_json():
+    """The README's reading of the EMA study (spreads, the per-seed gap of
+    the averaged model, both means lower) is what sharper.json says."""
+    with open(osp.join(REPO, 'docs', 'results', 'sharper.json')) as f:
+        report = json.load(f)
+    methods = report['summary']['methods']
+    plain, ema01, ema003 = (methods[m] for m in (
+        'baseline', 'baseline+ema@0.01', 'baseline+ema@0.003'))
+    seeds = {(r['method'], r['seed']): r['bbox_mAP'] for r in report['runs']}
+    gaps = [seeds[('baseline', s)] - seeds[('baseline+ema@0.01', s)]
+            for s in range(5)]
+    assert min(gaps) > 0, 'below the last weights on every seed'
+    assert plain['n'] == ema01['n'] == ema003['n'] == 5
+    assert ema01['std'] > plain['std'] and ema003['std'] > plain['std']
+    assert ema01['mean'] < plain['mean'] and ema003['mean'] < plain['mean']
+    assert {r['precision'] for r in report['runs']} == {'fp32'}
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert (f"The plain student's tune seed std is {plain['std']:.2f} mAP; "
+            f"with the EMA it is {ema01['std']:.2f} at momentum 0.01 and "
+            f"{ema003['std']:.2f} at 0.003, and both means are lower"
+            ) in readme
+    assert (f'on every seed, by {min(gaps):.1f} to {max(gaps):.1f} mAP'
+            ) in readme
