@@ -14,9 +14,11 @@ setup:
 	@bash tools/setup_env.sh
 
 # The test suite. pytest's exit code 5 ("no tests collected") is a failure here.
+# --durations: the slowest tests in every log (machines of one kind differ
+# by 2x in suite time; the log says where it went).
 test: setup
 	@OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(PYTEST_WORKERS) \
-	    --dist loadfile tests $(PYTEST_ARGS); rc=$$?; \
+	    --dist loadfile --durations=15 tests $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 

@@ -127,3 +127,13 @@ def test_readme_sharper_outcome_follows_the_json():
             ) in readme
     assert (f'on every seed, by {min(gaps):.1f} to {max(gaps):.1f} mAP'
             ) in readme
+
+
+def test_readme_archived_benchmark_v2_teacher_follows_the_json():
+    with open(osp.join(REPO, 'docs', 'results', 'archive',
+                       'accuracy_benchmark_v2.json')) as f:
+        teacher = json.load(f)['teacher_bbox_mAP']
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert (f'distilled from a teacher no machine can train again '
+            f'({teacher:.1f} `val` mAP)') in readme

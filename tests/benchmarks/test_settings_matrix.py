@@ -53,7 +53,8 @@ def test_runs_made_before_settings_were_recorded_keep_their_pair():
     assert sm.setting_of(dict(method='x', setting='depth')) == 'depth'
     assert sm.matrix_method('narrow_hgd') == 'hgd'
     assert sm.matrix_method('retinanet-depth:pkd_tuned') == 'pkd_tuned'
-    report = json.load(open(osp.join(RESULTS, 'accuracy.json')))
+    report = json.load(open(osp.join(RESULTS, 'archive',
+                                     'accuracy_benchmark_v2.json')))
     table = sm.matrix_summary(report['runs'])
     assert set(table) == {sm.QUARTER_WIDTH, sm.NARROW_FPN}
     main = table[sm.QUARTER_WIDTH]

@@ -5,6 +5,7 @@
 from typing import Dict, List, Optional, Tuple
 
 from ..mini.paths import SETTINGS
+from .goals_v3 import benchmark_targets, hgd_goals
 from .settings_matrix import QUARTER_WIDTH, matrix_markdown, matrix_summary
 
 __all__ = ['markdown', 'plot']
@@ -114,95 +115,8 @@ def method_table(report: dict, methods: List[str], baseline: Optional[str],
     return lines
 
 
-def targets(report: dict) -> List[str]:
-    """The setting's targets (issue "Benchmark v2") as measured: plain
-    student >= 20 mAP, teacher >= student + 6, plain-student seed std <=
-    0.3, the 95 % interval of HGD - PKD no wider than +-0.5 mAP."""
-    methods = report['summary']['methods']
-    if 'baseline' not in methods:
-        return []
-    student = methods['baseline']
-    teacher = report['teacher_bbox_mAP']
-    rows = [('plain student >= 20 mAP', f'{student["mean"]:.2f}',
-             student['mean'] >= 20),
-            ('teacher >= plain student + 6 mAP',
-             f'{teacher - student["mean"]:+.2f}',
-             teacher - student['mean'] >= 6)]
-    if student['n'] > 1:
-        rows.append(('plain-student seed std <= 0.3 mAP',
-                     f'{student["std"]:.2f} ({student["n"]} seeds)',
-                     student['std'] <= 0.3))
-    for diff in report['summary']['differences']:
-        if (diff['method'], diff['reference']) == ('hgd', 'pkd') and (
-                diff['low'] is not None):
-            half = (diff['high'] - diff['low']) / 2
-            rows.append(('95 % CI of HGD - PKD within +-0.5 mAP',
-                         f'+-{half:.2f}', half <= 0.5))
-    lines = ['| target | measured | met |', '|---|---|---|']
-    lines += [f'| {name} | {value} | {"yes" if met else "**no**"} |'
-              for name, value, met in rows]
-    return lines
-
-
 #: MMRazor's distillers the benchmark runs on the main pair.
 PEERS = ('pkd', 'cwd', 'mgd', 'fbkd', 'fitnet')
-#: Ablations that switch off a mechanism HGD has on by default, and what.
-ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
-                 ('hgd_no-micro', 'micro weights'),
-                 ('hgd_no-teacher-confidence', 'teacher confidence'),
-                 ('hgd_no-consistency', 'consistency normalisation'))
-
-
-def difference(report: dict, method: str,
-               reference: str) -> Optional[dict]:
-    """The summary's difference ``method - reference``, or None."""
-    for diff in report['summary']['differences']:
-        if (diff['method'], diff['reference']) == (method, reference):
-            return diff
-    return None
-
-
-def goals(report: dict) -> List[str]:
-    """HGD v2's goals (issue "HGD v2") as measured: ahead of the best MMRazor
-    peer by >= 0.5 mAP with the interval above 0; every mechanism on by
-    default contributing (HGD minus its ablation, interval reported); at
-    least 60 % of the teacher-student gap closed."""
-    methods = report['summary']['methods']
-    if 'hgd' not in methods:
-        return []
-    rows = []
-    peers = [p for p in PEERS if p in methods]
-    if peers:
-        best = max(peers, key=lambda p: methods[p]['mean'])
-        diff = difference(report, 'hgd', best)
-        if diff is not None:
-            met = diff['diff'] >= 0.5 and (diff['low'] or 0) > 0
-            rows.append((f'HGD - best peer ({best}) >= +0.5 mAP, 95 % CI '
-                         f'above 0', interval(diff), met))
-    for ablation, mechanism in ON_BY_DEFAULT:
-        diff = difference(report, ablation, 'hgd')
-        if diff is None:
-            continue
-        # The ablation's summary is ablation - hgd: flip it to HGD's gain.
-        flipped = dict(diff, diff=-diff['diff'],
-                       low=None if diff['high'] is None else -diff['high'],
-                       high=None if diff['low'] is None else -diff['low'])
-        rows.append((f'{mechanism}: HGD - {ablation} > 0 ({diff["n_b"]} vs '
-                     f'{diff["n_a"]} seeds)',
-                     interval(flipped), flipped['diff'] > 0))
-    if 'baseline' in methods:
-        base = methods['baseline']['mean']
-        gap = report['teacher_bbox_mAP'] - base
-        if gap > 0:
-            share = (methods['hgd']['mean'] - base) / gap
-            rows.append(('HGD closes >= 60 % of the teacher - student gap',
-                         f'{100 * share:.0f}%', share >= 0.6))
-    if not rows:
-        return []
-    lines = ['| goal | measured | met |', '|---|---|---|']
-    lines += [f'| {name} | {value} | {"yes" if met else "**no**"} |'
-              for name, value, met in rows]
-    return lines
 
 
 def markdown(report: dict) -> str:
@@ -227,10 +141,11 @@ def markdown(report: dict) -> str:
                   'the 95 % Welch interval (the best tuned peer where peers '
                   'were tuned, else the best as shipped):', '']
         lines += matrix_markdown(matrix_summary(report['runs']))
-    if report['setting']['split'] == 'val' and targets(report):
-        lines += ['', 'Targets of the setting:', ''] + targets(report)
-    if report['setting']['split'] == 'val' and goals(report):
-        lines += ['', 'Goals of HGD v2:', ''] + goals(report)
+    if report['setting']['split'] == 'val' and benchmark_targets(report):
+        lines += ['', 'Targets of Benchmark v3 (issue 18, "Sharper"):',
+                  ''] + benchmark_targets(report)
+    if report['setting']['split'] == 'val' and hgd_goals(report):
+        lines += ['', 'Goals of HGD v3 (issue 19):', ''] + hgd_goals(report)
     for title, members, baseline, teacher in method_groups(report):
         lines += ['', f'**{title}**', '']
         lines += method_table(report, members, baseline, teacher)

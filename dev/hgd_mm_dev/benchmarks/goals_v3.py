@@ -1,0 +1,140 @@
+"""Benchmark v3's targets and HGD v3's goals, read off an accuracy report's
+matrix (:func:`.settings_matrix.matrix_summary`): each as measured, met or
+not, per setting.
+
+- Targets (issue "Benchmark v3", item 3): the plain student's seed std
+  <= 0.5 mAP; where it is not, enough seeds that the 95 % interval of
+  HGD - best peer is within +-0.7 mAP.
+- Goals (issue "HGD v3"): HGD ahead of the best (tuned) peer by >= +1.0
+  mAP with the interval above 0 on both RetinaNet pairs, the interval above
+  0 on every other setting; >= 70 % of the teacher - student gap closed on
+  the quarter-width pair, >= 90 % on the depth-reduced RetinaNet pair;
+  HGD's seed std no larger than the best peer's; every mechanism on by
+  default with an ablation whose interval is above 0 (main pair).
+
+A row needs its figures: a setting without an HGD or a peer row, or an
+interval that needs two seeds a side, gives "n/a" and is not met.
+"""
+from typing import Dict, List, Optional, Tuple
+
+from .settings_matrix import QUARTER_WIDTH, matrix_summary
+
+__all__ = ['RETINANET_PAIRS', 'GAP_CLOSED', 'benchmark_targets', 'hgd_goals']
+
+#: The settings where HGD must lead by >= +1.0 mAP.
+RETINANET_PAIRS = (QUARTER_WIDTH, 'retinanet-depth')
+#: The share of the teacher - student gap HGD must close, per setting.
+GAP_CLOSED = {QUARTER_WIDTH: 0.7, 'retinanet-depth': 0.9}
+#: Ablations that switch off a mechanism HGD has on by default, and what.
+ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
+                 ('hgd_no-micro', 'micro weights'),
+                 ('hgd_no-teacher-confidence', 'teacher confidence'),
+                 ('hgd_no-consistency', 'consistency normalisation'))
+
+Row = Tuple[str, str, str, bool]  # setting, goal, measured, met
+
+
+def _matrix(report: dict) -> Dict[str, dict]:
+    return report.get('matrix') or matrix_summary(report['runs'])
+
+
+def _teacher(report: dict, setting: str) -> Optional[float]:
+    teacher = (report.get('teachers') or {}).get(setting)
+    if teacher is not None:
+        return teacher['bbox_mAP']
+    return report.get('teacher_bbox_mAP') if setting == QUARTER_WIDTH \
+        else None
+
+
+def _interval(versus: dict) -> str:
+    text = f'{versus["diff"]:+.2f}'
+    if versus['low'] is None:
+        return f'{text} [n/a]'
+    return f'{text} [{versus["low"]:+.2f}, {versus["high"]:+.2f}]'
+
+
+def _table(rows: List[Row]) -> List[str]:
+    if not rows:
+        return []
+    lines = ['| setting | goal | measured | met |', '|---|---|---|---|']
+    lines += [f'| {s} | {goal} | {value} | {"yes" if met else "**no**"} |'
+              for s, goal, value, met in rows]
+    return lines
+
+
+def benchmark_targets(report: dict) -> List[str]:
+    """The "Sharper" target per setting as measured, a markdown table."""
+    rows: List[Row] = []
+    for setting, row in _matrix(report).items():
+        plain = row['methods'].get('baseline')
+        if plain is None or plain['n'] < 2:
+            continue
+        if plain['std'] <= 0.5:
+            rows.append((setting, 'plain-student seed std <= 0.5 mAP',
+                         f'{plain["std"]:.2f} ({plain["n"]} seeds)', True))
+            continue
+        versus = row['hgd_vs_best_peer']
+        half = (None if versus is None or versus['low'] is None else
+                (versus['high'] - versus['low']) / 2)
+        rows.append((
+            setting, 'plain-student seed std <= 0.5 mAP, else the 95 % CI '
+            'of HGD - best peer within +-0.7 mAP',
+            f'std {plain["std"]:.2f} ({plain["n"]} seeds); CI '
+            + ('n/a' if half is None else f'+-{half:.2f} '
+               f'({versus["method"]} vs {versus["reference"]}, '
+               f'{versus["n_a"]} vs {versus["n_b"]} seeds)'),
+            half is not None and half <= 0.7))
+    return _table(rows)
+
+
+def _ablation_rows(report: dict) -> List[Row]:
+    rows = []
+    for diff in report['summary']['differences']:
+        names = dict(ON_BY_DEFAULT)
+        if diff['reference'] != 'hgd' or diff['method'] not in names:
+            continue
+        # The summary's difference is ablation - hgd: HGD's gain is its
+        # negative, the interval flipped.
+        gain = dict(diff, diff=-diff['diff'],
+                    low=None if diff['high'] is None else -diff['high'],
+                    high=None if diff['low'] is None else -diff['low'])
+        rows.append((QUARTER_WIDTH,
+                     f'{names[diff["method"]]}: HGD - {diff["method"]}, '
+                     f'95 % CI above 0 ({diff["n_b"]} vs {diff["n_a"]} '
+                     f'seeds)', _interval(gain),
+                     gain['low'] is not None and gain['low'] > 0))
+    return rows
+
+
+def hgd_goals(report: dict) -> List[str]:
+    """HGD v3's goals per setting as measured, a markdown table."""
+    rows: List[Row] = []
+    for setting, row in _matrix(report).items():
+        methods, versus = row['methods'], row['hgd_vs_best_peer']
+        if versus is None:
+            continue
+        hgd, peer = versus['method'], versus['reference']
+        lead = 1.0 if setting in RETINANET_PAIRS else 0.0
+        above = versus['low'] is not None and versus['low'] > 0
+        rows.append((setting,
+                     f'{hgd} - best peer ({peer}) >= {lead:+.1f} mAP, '
+                     f'95 % CI above 0 ({versus["n_a"]} vs '
+                     f'{versus["n_b"]} seeds)', _interval(versus),
+                     versus['diff'] >= lead and above))
+        share = GAP_CLOSED.get(setting)
+        teacher = _teacher(report, setting)
+        plain = methods.get('baseline')
+        if share is not None and teacher is not None and plain is not None \
+                and teacher > plain['mean']:
+            closed = ((methods[hgd]['mean'] - plain['mean']) /
+                      (teacher - plain['mean']))
+            rows.append((setting, f'{hgd} closes >= {100 * share:.0f} % of '
+                         f'the teacher - student gap',
+                         f'{100 * closed:.0f}%', closed >= share))
+        if methods[hgd]['n'] > 1 and methods[peer]['n'] > 1:
+            rows.append((setting, f'{hgd} seed std <= best peer\'s ({peer})',
+                         f'{methods[hgd]["std"]:.2f} vs '
+                         f'{methods[peer]["std"]:.2f}',
+                         methods[hgd]['std'] <= methods[peer]['std']))
+    rows += _ablation_rows(report)
+    return _table(rows)
