@@ -137,3 +137,25 @@ def test_readme_archived_benchmark_v2_teacher_follows_the_json():
         readme = ' '.join(f.read().split())
     assert (f'distilled from a teacher no machine can train again '
             f'({teacher:.1f} `val` mAP)') in readme
+
+
+def test_readme_val_sampling_reading_follows_the_json():
+    """The README's reading of the val-sampling study (how large the val
+    set's part of a seed's spread is, and what 4x the images would leave of
+    the plain student's) is the JSON's."""
+    with open(osp.join(REPO, 'docs', 'results', 'val_sampling.json')) as f:
+        report = json.load(f)
+    methods = report['methods']
+    parts = [m['sampling_std'] for m in methods.values()]
+    plain = methods['baseline']
+    assert plain['std_at_4x_val'] > 0.5, 'no lever for the <= 0.5 target'
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert (f"{report['setting']['precision'][0]}, "
+            f"{report['setting']['resamples']} resamples") in readme
+    assert (f"the `val` set's part of a seed's mAP is {min(parts):.2f} to "
+            f"{max(parts):.2f} mAP (std) for the {len(parts)} methods "
+            f"measured") in readme
+    assert (f"the plain student's seed std ({plain['seeds']} seeds) would "
+            f"go from {plain['seed_std']:.2f} to "
+            f"{plain['std_at_4x_val']:.2f} mAP") in readme

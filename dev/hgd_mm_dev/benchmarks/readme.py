@@ -15,7 +15,7 @@ from typing import Callable, Dict, Optional, Sequence
 
 from ..mini.paths import REPO, RESULTS
 from . import (accuracy_report, demo_table, precision_speed, speed_report,
-               tuning)
+               tuning, val_sampling)
 
 __all__ = ['README', 'SECTIONS', 'render', 'main']
 
@@ -32,6 +32,7 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'tuning_v3_retinanet-depth': tuning.report_markdown,
     'tuning_hgd_v2': tuning.report_markdown,
     'sharper': tuning.report_markdown,
+    'val_sampling': val_sampling.markdown,
     'speed': speed_report.format_markdown,
     'speed_v3': speed_report.format_markdown,
     'demo': demo_table.markdown,
