@@ -113,3 +113,17 @@ def test_sharper_target_takes_the_interval_where_the_std_is_too_wide():
                                f'(hgd vs pkd, 5 vs 5 seeds)')
     assert met == (half <= 0.7) and not met  # 1.15 > 0.7
     assert 'Targets of Benchmark v3' in markdown(report_of(runs))
+
+
+def test_below_five_seeds_a_goal_is_not_met_yet():
+    four = SPREAD[:4]
+    runs = runs_of({'baseline': 20.0, 'pkd_tuned': 38.0, 'hgd_tuned': 40.0},
+                   spread=four)
+    lines = hgd_goals(report_of(runs))
+    lead = [line for line in lines if 'best peer' in line]
+    assert lead and lead[0].endswith(
+        '| +2.00 [+1.' + lead[0].split('[+1.')[1].split(']')[0] +
+        '] | not yet: 4 of 5 seeds (so far yes) |')
+    assert all('not yet: 4 of 5' in line for line in lines[2:])
+    targets = benchmark_targets(report_of(runs))
+    assert targets[2].endswith('| not yet: 4 of 5 seeds (so far yes) |')

@@ -13,13 +13,19 @@ not, per setting.
   default with an ablation whose interval is above 0 (main pair).
 
 A row needs its figures: a setting without an HGD or a peer row, or an
-interval that needs two seeds a side, gives "n/a" and is not met.
+interval that needs two seeds a side, gives "n/a" and is not met; a row
+whose arms have fewer than :data:`MIN_SEEDS` seeds says how it stands so far
+and is not met yet (the project's rule for "better": >= 5 seeds per arm).
 """
 from typing import Dict, List, Optional, Tuple
 
 from .settings_matrix import QUARTER_WIDTH, matrix_summary
 
-__all__ = ['RETINANET_PAIRS', 'GAP_CLOSED', 'benchmark_targets', 'hgd_goals']
+__all__ = ['RETINANET_PAIRS', 'GAP_CLOSED', 'MIN_SEEDS', 'benchmark_targets',
+           'hgd_goals']
+
+#: Seeds per arm a goal needs before it counts as met.
+MIN_SEEDS = 5
 
 #: The settings where HGD must lead by >= +1.0 mAP.
 RETINANET_PAIRS = (QUARTER_WIDTH, 'retinanet-depth')
@@ -31,7 +37,7 @@ ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
                  ('hgd_no-teacher-confidence', 'teacher confidence'),
                  ('hgd_no-consistency', 'consistency normalisation'))
 
-Row = Tuple[str, str, str, bool]  # setting, goal, measured, met
+Row = Tuple[str, str, str, bool, int]  # setting, goal, measured, met, seeds
 
 
 def _matrix(report: dict) -> Dict[str, dict]:
@@ -53,12 +59,19 @@ def _interval(versus: dict) -> str:
     return f'{text} [{versus["low"]:+.2f}, {versus["high"]:+.2f}]'
 
 
+def _verdict(met: bool, seeds: int) -> str:
+    if seeds < MIN_SEEDS:
+        return (f'not yet: {seeds} of {MIN_SEEDS} seeds (so far '
+                f'{"yes" if met else "no"})')
+    return 'yes' if met else '**no**'
+
+
 def _table(rows: List[Row]) -> List[str]:
     if not rows:
         return []
     lines = ['| setting | goal | measured | met |', '|---|---|---|---|']
-    lines += [f'| {s} | {goal} | {value} | {"yes" if met else "**no**"} |'
-              for s, goal, value, met in rows]
+    lines += [f'| {s} | {goal} | {value} | {_verdict(met, seeds)} |'
+              for s, goal, value, met, seeds in rows]
     return lines
 
 
@@ -71,7 +84,8 @@ def benchmark_targets(report: dict) -> List[str]:
             continue
         if plain['std'] <= 0.5:
             rows.append((setting, 'plain-student seed std <= 0.5 mAP',
-                         f'{plain["std"]:.2f} ({plain["n"]} seeds)', True))
+                         f'{plain["std"]:.2f} ({plain["n"]} seeds)', True,
+                         plain['n']))
             continue
         versus = row['hgd_vs_best_peer']
         half = (None if versus is None or versus['low'] is None else
@@ -83,7 +97,9 @@ def benchmark_targets(report: dict) -> List[str]:
             + ('n/a' if half is None else f'+-{half:.2f} '
                f'({versus["method"]} vs {versus["reference"]}, '
                f'{versus["n_a"]} vs {versus["n_b"]} seeds)'),
-            half is not None and half <= 0.7))
+            half is not None and half <= 0.7,
+            min([plain['n'], *(() if versus is None else
+                               (versus['n_a'], versus['n_b']))])))
     return _table(rows)
 
 
@@ -102,7 +118,8 @@ def _ablation_rows(report: dict) -> List[Row]:
                      f'{names[diff["method"]]}: HGD - {diff["method"]}, '
                      f'95 % CI above 0 ({diff["n_b"]} vs {diff["n_a"]} '
                      f'seeds)', _interval(gain),
-                     gain['low'] is not None and gain['low'] > 0))
+                     gain['low'] is not None and gain['low'] > 0,
+                     min(diff['n_a'], diff['n_b'])))
     return rows
 
 
@@ -120,7 +137,8 @@ def hgd_goals(report: dict) -> List[str]:
                      f'{hgd} - best peer ({peer}) >= {lead:+.1f} mAP, '
                      f'95 % CI above 0 ({versus["n_a"]} vs '
                      f'{versus["n_b"]} seeds)', _interval(versus),
-                     versus['diff'] >= lead and above))
+                     versus['diff'] >= lead and above,
+                     min(versus['n_a'], versus['n_b'])))
         share = GAP_CLOSED.get(setting)
         teacher = _teacher(report, setting)
         plain = methods.get('baseline')
@@ -130,11 +148,13 @@ def hgd_goals(report: dict) -> List[str]:
                       (teacher - plain['mean']))
             rows.append((setting, f'{hgd} closes >= {100 * share:.0f} % of '
                          f'the teacher - student gap',
-                         f'{100 * closed:.0f}%', closed >= share))
+                         f'{100 * closed:.0f}%', closed >= share,
+                         min(methods[hgd]['n'], plain['n'])))
         if methods[hgd]['n'] > 1 and methods[peer]['n'] > 1:
             rows.append((setting, f'{hgd} seed std <= best peer\'s ({peer})',
                          f'{methods[hgd]["std"]:.2f} vs '
                          f'{methods[peer]["std"]:.2f}',
-                         methods[hgd]['std'] <= methods[peer]['std']))
+                         methods[hgd]['std'] <= methods[peer]['std'],
+                         min(methods[hgd]['n'], methods[peer]['n'])))
     rows += _ablation_rows(report)
     return _table(rows)
