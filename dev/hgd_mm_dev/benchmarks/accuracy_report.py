@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from ..mini.paths import SETTINGS
 from .goals_v3 import benchmark_targets, hgd_goals
 from .settings_matrix import QUARTER_WIDTH, matrix_markdown, matrix_summary
+from .statistics import interval_text
 
 __all__ = ['markdown', 'plot']
 
@@ -79,14 +80,6 @@ def method_groups(report: dict) -> List[Group]:
     return [group for group in groups if group[1]]
 
 
-def interval(diff: dict) -> str:
-    """``+1.2 [+0.4, +2.0]``, or the difference alone without an interval."""
-    text = f'{diff["diff"]:+.2f}'
-    if diff['low'] is None:
-        return text + ' [n/a]'
-    return text + f' [{diff["low"]:+.2f}, {diff["high"]:+.2f}]'
-
-
 def method_table(report: dict, methods: List[str], baseline: Optional[str],
                  teacher: Optional[float]) -> List[str]:
     """One group's table; the gain and the gap closed are taken against
@@ -157,7 +150,7 @@ def markdown(report: dict) -> str:
         for diff in summary['differences']:
             lines.append(f'| {diff["method"]} | {diff["reference"]} | '
                          f'{diff["n_a"]} vs {diff["n_b"]} | '
-                         f'{interval(diff)} |')
+                         f'{interval_text(diff)} |')
     seeds = sorted({r['seed'] for r in report['runs']})
     lines += ['', 'Per seed (mAP):', '',
               '| method | ' + ' | '.join(f'seed {s}' for s in seeds) + ' |',

@@ -20,6 +20,7 @@ and is not met yet (the project's rule for "better": >= 5 seeds per arm).
 from typing import Dict, List, Optional, Tuple
 
 from .settings_matrix import QUARTER_WIDTH, matrix_summary
+from .statistics import interval_text
 
 __all__ = ['RETINANET_PAIRS', 'GAP_CLOSED', 'MIN_SEEDS', 'benchmark_targets',
            'hgd_goals']
@@ -50,13 +51,6 @@ def _teacher(report: dict, setting: str) -> Optional[float]:
         return teacher['bbox_mAP']
     return report.get('teacher_bbox_mAP') if setting == QUARTER_WIDTH \
         else None
-
-
-def _interval(versus: dict) -> str:
-    text = f'{versus["diff"]:+.2f}'
-    if versus['low'] is None:
-        return f'{text} [n/a]'
-    return f'{text} [{versus["low"]:+.2f}, {versus["high"]:+.2f}]'
 
 
 def _verdict(met: bool, seeds: int) -> str:
@@ -105,8 +99,8 @@ def benchmark_targets(report: dict) -> List[str]:
 
 def _ablation_rows(report: dict) -> List[Row]:
     rows = []
+    names = dict(ON_BY_DEFAULT)
     for diff in report['summary']['differences']:
-        names = dict(ON_BY_DEFAULT)
         if diff['reference'] != 'hgd' or diff['method'] not in names:
             continue
         # The summary's difference is ablation - hgd: HGD's gain is its
@@ -117,7 +111,7 @@ def _ablation_rows(report: dict) -> List[Row]:
         rows.append((QUARTER_WIDTH,
                      f'{names[diff["method"]]}: HGD - {diff["method"]}, '
                      f'95 % CI above 0 ({diff["n_b"]} vs {diff["n_a"]} '
-                     f'seeds)', _interval(gain),
+                     f'seeds)', interval_text(gain),
                      gain['low'] is not None and gain['low'] > 0,
                      min(diff['n_a'], diff['n_b'])))
     return rows
@@ -136,7 +130,7 @@ def hgd_goals(report: dict) -> List[str]:
         rows.append((setting,
                      f'{hgd} - best peer ({peer}) >= {lead:+.1f} mAP, '
                      f'95 % CI above 0 ({versus["n_a"]} vs '
-                     f'{versus["n_b"]} seeds)', _interval(versus),
+                     f'{versus["n_b"]} seeds)', interval_text(versus),
                      versus['diff'] >= lead and above,
                      min(versus['n_a'], versus['n_b'])))
         share = GAP_CLOSED.get(setting)

@@ -12,7 +12,7 @@ from typing import Dict, Sequence
 
 from scipy.stats import t as student_t
 
-__all__ = ['describe', 'welch_interval']
+__all__ = ['describe', 'welch_interval', 'interval_text']
 
 
 def describe(values: Sequence[float]) -> Dict[str, float]:
@@ -59,3 +59,12 @@ def welch_interval(a: Sequence[float], b: Sequence[float],
     half = student_t.ppf(0.5 + confidence / 2, df) * se
     result.update(low=diff - half, high=diff + half, se=se, df=df)
     return result
+
+
+def interval_text(diff: Dict[str, float]) -> str:
+    """``+1.20 [+0.40, +2.00]`` of a :func:`welch_interval` result, or
+    ``+1.20 [n/a]`` where it has no interval."""
+    text = f'{diff["diff"]:+.2f}'
+    if diff['low'] is None:
+        return text + ' [n/a]'
+    return text + f' [{diff["low"]:+.2f}, {diff["high"]:+.2f}]'
