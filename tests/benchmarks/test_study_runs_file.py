@@ -189,3 +189,43 @@ def test_an_import_says_where_committed_runs_are_in_another_precision(
     out = capsys.readouterr().out
     assert '1 runs of' in out and 'are in fp32' in out
     assert 'are in bf16' not in out
+
+
+def test_two_arms_training_the_same_thing_train_once(tmp_path, monkeypatch):
+    """A tuned arm whose best weight is the shipped one (fbkd_tuned at x1)
+    has the shipped arm's key: it is trained once, and the second name
+    records that run (same_run_as); an arm of another key still trains."""
+    from hgd_mm_dev.benchmarks import study
+    from hgd_mm_dev.mini import runs as mini_runs
+    keys = {'a.py': 'k1', 'b.py': 'k2'}
+    monkeypatch.setattr(study, 'arm_key', lambda config, options: keys[config])
+    monkeypatch.setattr(study, 'run_precision', lambda config: 'fp32')
+    monkeypatch.setattr(study, 'run_provenance',
+                        lambda repo, setting, options, key, precision,
+                        threads: dict(arm_key=key, precision=precision))
+    trained = []
+
+    def train(config, work_dir, options, **kwargs):
+        trained.append((config, options['randomness.seed']))
+        return dict({k: 30.0 for k in mini_runs.METRICS}, s_per_iter=0.1)
+
+    monkeypatch.setattr(mini_runs, 'train', train)
+    monkeypatch.setattr(study, 'options_of',
+                        lambda arm, setting, seed: {'randomness.seed': seed})
+    shipped, tuned = study.Arm('fbkd', 'a.py'), study.Arm('fbkd_tuned', 'a.py')
+    other = study.Arm('pkd_tuned', 'b.py')
+    setting = study.Setting(str(tmp_path), 'val', dict(key='t'), {}, {},
+                            False)
+    work = str(tmp_path / 'work')
+    plan = [(arm, s) for s in (0, 1) for arm in (shipped, tuned, other)]
+    runs = study.run_arms(plan, setting, work, jobs=2)
+    assert sorted(trained) == [('a.py', 0), ('a.py', 1), ('b.py', 0),
+                               ('b.py', 1)]
+    assert [(r['method'], r['seed'], r.get('same_run_as')) for r in runs] == [
+        ('fbkd', 0, None), ('fbkd_tuned', 0, 'fbkd'), ('pkd_tuned', 0, None),
+        ('fbkd', 1, None), ('fbkd_tuned', 1, 'fbkd'), ('pkd_tuned', 1, None)]
+    # resumed: nothing trains again, the report finds the recorded twins
+    trained.clear()
+    assert study.run_arms(plan, setting, work, jobs=2) == runs
+    assert study.run_arms(plan, setting, work, report_only=True) == runs
+    assert trained == []

@@ -6,6 +6,9 @@ intervals (:mod:`.statistics`).
 Each finished run is appended to ``WORK_DIR/runs.json`` at once, keyed by
 (arm, seed, split, teacher key): an interrupted study continues where it
 stopped, and runs of another setting are neither resumed nor reported.
+Two arms of one plan that train the same thing (same arm key and
+precision: a tuned arm at the shipped weight) train once; the second
+records the first's run under its own name (``same_run_as``).
 """
 import argparse
 import fcntl
@@ -251,10 +254,25 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         print(f'[study] ignoring {len(outdated)} runs of {runs_file} made by '
               f'other code or in another precision: '
               f'{sorted({r["method"] for r in outdated})}', flush=True)
-    todo = [(i, arm, seed) for i, (arm, seed) in enumerate(plan, 1)
-            if done(arm, seed) is None]
-    if report_only:
-        todo = []
+    def twin(arm: Arm, seed: int) -> Optional[dict]:
+        # The same training under another name (a tuned arm whose best
+        # multiplier is the shipped weight trains what the shipped arm
+        # trains): its run is this arm's too, never trained twice.
+        for run in reversed(stored):
+            if ((run['seed'], run.get('split'), run.get('teacher_key'),
+                 run.get('arm_key'), run.get('precision')) ==
+                    (seed, setting.split, key, *current[arm.name])):
+                return run
+        return None
+
+    todo, planned = [], set()
+    for i, (arm, seed) in enumerate(plan, 1):
+        if report_only or done(arm, seed) is not None:
+            continue
+        training = (current[arm.name], seed)
+        if training not in planned and twin(arm, seed) is None:
+            todo.append((i, arm, seed))
+        planned.add(training)
     lock = threading.Lock()
 
     def run_one(item) -> None:
@@ -286,6 +304,14 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(run_one, todo))
+    for arm, seed in plan:
+        same = None if report_only or done(arm, seed) else twin(arm, seed)
+        if same is not None:
+            run = dict(same, method=arm.name, same_run_as=same['method'])
+            stored.append(run)
+            append_run(runs_file, run)
+            print(f'[study] {arm.name} s{seed}: the run of {same["method"]} '
+                  f'(the same config and options)', flush=True)
     runs = [done(arm, seed) for arm, seed in plan]
     return [run for run in runs if run is not None]
 
