@@ -254,6 +254,7 @@ def run_arms(plan: Sequence[Tuple[Arm, int]], setting: Setting,
         print(f'[study] ignoring {len(outdated)} runs of {runs_file} made by '
               f'other code or in another precision: '
               f'{sorted({r["method"] for r in outdated})}', flush=True)
+
     def twin(arm: Arm, seed: int) -> Optional[dict]:
         # The same training under another name (a tuned arm whose best
         # multiplier is the shipped weight trains what the shipped arm
