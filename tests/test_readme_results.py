@@ -159,3 +159,30 @@ def test_readme_val_sampling_reading_follows_the_json():
     assert (f"the plain student's seed std ({plain['seeds']} seeds) would "
             f"go from {plain['seed_std']:.2f} to "
             f"{plain['std_at_4x_val']:.2f} mAP") in readme
+
+
+def test_readme_setting_a_sweep_reading_follows_the_json():
+    """The README's reading of setting a's weight sweep (each method's best
+    multiplier and its mean, inside the grid, the grid >= 4 points over
+    >= 8x) is what tuning_retinanet-depth.json says."""
+    with open(osp.join(REPO, 'docs', 'results',
+                       'tuning_retinanet-depth.json')) as f:
+        sweep = json.load(f)['sweep']
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    names = {'hgd': 'HGD', 'pkd': 'PKD', 'cwd': 'CWD', 'mgd': 'MGD'}
+    for method, name in names.items():
+        entry = sweep[method]
+        best = entry['best']
+        multipliers = [p['multiplier'] for p in entry['points']]
+        assert not best['at_edge'] and best['n'] == 2
+        assert len(multipliers) >= 4 and \
+            max(multipliers) / min(multipliers) >= 8
+        mean = next(p['mean'] for p in entry['points']
+                    if p['multiplier'] == best['multiplier'])
+        assert f"{name} x{best['multiplier']:g} ({mean:.2f}" in readme
+    hgd, cwd = (next(p['mean'] for p in sweep[m]['points']
+                     if p['multiplier'] == sweep[m]['best']['multiplier'])
+                for m in ('hgd', 'cwd'))
+    assert abs(hgd - cwd) <= 0.1 + 1e-9
+    assert 'HGD and CWD are within 0.1 mAP of each other' in readme

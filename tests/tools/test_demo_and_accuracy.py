@@ -118,6 +118,16 @@ def test_demo_quick_then_accuracy_and_tuning_quick_on_its_data(
     assert tuning['sweep']['pkd']['best']['value'] == 3.0
     assert '| pkd | 6 |' in (out_dir / 'tuning.md').read_text()
 
+    # A study of one more arm (a grid widened at its edge) adds it to the
+    # committed report and keeps every arm the report had, with its runs.
+    run([osp.join(REPO, 'tools', 'benchmarks', 'tuning.py'),
+         '--seeds', '0', '--candidates', 'pkd@x2', '--report-only',
+         '--work-dir', str(tmp_path / 'tune'), *common], env=fp32)
+    widened = json.load(open(out_dir / 'tuning.json'))
+    assert list(widened['setting']['candidates']) == [
+        'neck+micro', 'pkd@x0.5', 'pkd@x2']
+    assert widened['runs'] == tuning['runs']  # pkd@x2 has not run yet
+
 
 def test_quick_studies_never_touch_the_full_settings_teacher(monkeypatch):
     # A --quick run once trained its tiny teacher into work_dirs/demo and

@@ -198,7 +198,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--candidates', nargs='+', default=None, type=candidate_name,
         metavar='ARM',
-        help='arms to run (default: the plain student and the weight sweep '
+        help='arms to run, added to the arms the committed report has '
+        '(default: the plain student and the weight sweep '
         f'of {", ".join(WEIGHTED)} at x{", x".join(map(str, MULTIPLIERS))}, '
         'with --setting those of its methods; any <method>@x<multiplier> '
         'widens the grid; any arm with the suffix '
@@ -256,6 +257,21 @@ def swept_methods(per_method: dict, candidates: Sequence[str]) -> dict:
             if not (reference_only and m == 'hgd@x1')}
 
 
+def kept_candidates(own_report: str, candidates: Sequence[str],
+                    no_import: bool) -> List[str]:
+    """The candidates the report covers: ``candidates`` after every arm of
+    the committed report (``own_report``) that they do not name, so that a
+    run of a few arms (a grid widened at its edge) adds them to the report
+    and never drops the others; ``candidates`` alone with ``no_import`` or
+    where there is no report yet."""
+    if no_import or not osp.exists(own_report):
+        return list(candidates)
+    import json
+    with open(own_report) as f:
+        earlier = list(json.load(f)['setting'].get('candidates', {}))
+    return [*(c for c in earlier if c not in candidates), *candidates]
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run (or resume) the study on the tuning split; write its report.
 
@@ -269,7 +285,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args.out_name = args.out_name or f'tuning{suffix}'
     args.work_dir = args.work_dir or osp.join(REPO, 'work_dirs',
                                               f'bench_tuning{suffix}')
-    arms = {c: arm_named(c) for c in args.candidates}
+    own_report = osp.join(args.out_dir, args.out_name + '.json')
+    reported = kept_candidates(own_report, args.candidates, args.no_import)
+    arms = {c: arm_named(c) for c in reported}
     if args.setting:
         arms = {c: on_setting(arm, args.setting) for c, arm in arms.items()}
     teacher_cfg = TEACHER_CFG
@@ -282,11 +300,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         setting = study.prepare('tune', args.quick, args.data_root,
                                 args.teacher_work_dir)
     plan = [(arms[c], s) for s in args.seeds for c in args.candidates]
-    own_report = osp.join(args.out_dir, args.out_name + '.json')
     study.import_committed(args, own_report, [setting])
-    runs = study.run_arms(plan, setting, args.work_dir, args.jobs,
-                          args.report_only)
-    names: List[str] = [c for c in args.candidates if c != 'baseline']
+    planned = study.run_arms(plan, setting, args.work_dir, args.jobs,
+                             args.report_only)
+    # The arms kept from the committed report, with their runs at any seed.
+    seeds = sorted({*args.seeds, *(r['seed'] for r in study.load_runs(
+        osp.join(args.work_dir, 'runs.json')))})
+    kept = [(arms[c], s) for c in reported if c not in args.candidates
+            for s in seeds]
+    runs = study.run_arms(kept, setting, args.work_dir,
+                          report_only=True) + planned
+    names: List[str] = [c for c in reported if c != 'baseline']
     comparisons = [(c, 'baseline') for c in names]
     comparisons += [(c, 'neck') for c in names
                     if c in CANDIDATES and c != 'neck']
@@ -299,14 +323,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             teacher=osp.relpath(teacher_cfg, REPO),
             candidates={c: dict(config=osp.relpath(arms[c].config, REPO),
                                 options=arms[c].options)
-                        for c in args.candidates},
-            seeds=args.seeds, options=setting.base_options),
+                        for c in reported},
+            seeds=seeds, options=setting.base_options),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         teacher_weights=study.teacher_weights([setting]),
         runs=runs,
         summary=summary,
-        sweep=sweep_summary(swept_methods(summary['methods'],
-                                          args.candidates)))
+        sweep=sweep_summary(swept_methods(summary['methods'], reported)))
     study.write_report(report, args.out_dir, args.out_name, report_markdown)
     return report
