@@ -99,6 +99,21 @@ def test_demo_quick_then_accuracy_and_tuning_quick_on_its_data(
         assert record['options']['randomness.seed'] == str(record['seed'])
         assert record['cpu']['model'] and record['arm_key']
 
+    # A study of a few arms (here the ablation alone, nothing to train)
+    # keeps the committed report's other arms, their runs and comparisons.
+    run([osp.join(REPO, 'tools', 'benchmarks', 'accuracy.py'),
+         '--seeds', '0', '--methods', 'hgd', '--ablations', 'hgd_no-micro',
+         '--ablation-seeds', '0', '--report-only', '--work-dir', str(bench),
+         *common], env=fp32)
+    kept = json.load(open(out_dir / 'accuracy.json'))
+    assert sorted(map(json.dumps, kept['runs'])) == sorted(
+        map(json.dumps, report['runs']))
+    assert kept['setting']['configs'] == report['setting']['configs']
+    for method, stats in report['summary']['methods'].items():
+        assert kept['summary']['methods'][method]['n'] == stats['n']
+        assert kept['summary']['methods'][method]['mean'] == \
+            pytest.approx(stats['mean'])
+
     # The tuning study scores the tune split, teacher included: a mechanism
     # candidate of HGD v2 and one point of the weight sweep.
     output = run([osp.join(REPO, 'tools', 'benchmarks', 'tuning.py'),

@@ -236,6 +236,28 @@ def plan_of(args: argparse.Namespace,
     return plan
 
 
+def kept_fields(committed: dict, kept: Sequence[dict]) -> dict:
+    """What the runs kept from the committed report (``kept``,
+    :func:`.study.kept_runs`) bring into the new one: their arms' configs
+    and options, their settings' teachers and weights digests, and the
+    main pair's tuned methods among them (whose comparisons the summary
+    keeps)."""
+    names = {r['method'] for r in kept}
+    settings = {r.get('setting') for r in kept}
+    recorded = committed.get('setting', {})
+    return dict(
+        configs={m: c for m, c in recorded.get('configs', {}).items()
+                 if m in names},
+        arm_options={m: o for m, o in recorded.get('arm_options', {}).items()
+                     if m in names},
+        teachers={s: t for s, t in study.report_teachers(committed).items()
+                  if s in settings},
+        teacher_weights={s: w for s, w in committed.get(
+            'teacher_weights', {}).items() if s in settings},
+        tuned={m[:-len(TUNED)]: {} for m in names
+               if m.endswith(TUNED) and ':' not in m})
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run (or resume) the benchmark and write its report; return it.
 
@@ -270,6 +292,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
                                args.report_only)
         teachers[name] = other.teacher_split_metrics
+    kept, committed = (([], {}) if args.no_import else study.kept_runs(
+        osp.join(args.out_dir, 'accuracy.json'), runs,
+        [setting, *others.values()]))
+    runs = kept + runs
+    earlier = kept_fields(committed, kept)
     report = dict(
         setting=dict(
             data=('hgd_mm_dev.mini defaults (1200 train / 1000 val / '
@@ -278,10 +305,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             split=args.split,
             teacher=osp.relpath(TEACHER_CFG, REPO),
             student=osp.relpath(STUDENT_CFG, REPO),
-            configs={arm.name: osp.relpath(arm.config, REPO)
-                     for arm, _ in plan},
-            arm_options={arm.name: arm.options
-                         for arm, _ in plan if arm.options},
+            configs={**earlier['configs'],
+                     **{arm.name: osp.relpath(arm.config, REPO)
+                        for arm, _ in plan}},
+            arm_options={**earlier['arm_options'],
+                         **{arm.name: arm.options
+                            for arm, _ in plan if arm.options}},
             seeds=args.seeds, ablation_seeds=args.ablation_seeds,
             options=setting.base_options,
             tuned=dict(report=args.tuned, weights=tuned,
@@ -290,11 +319,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             if tuned or settings_tuned else None),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
-        teacher_weights=study.teacher_weights([setting, *others.values()]),
-        teachers=teachers,
+        teacher_weights={**earlier['teacher_weights'], **study.teacher_weights(
+            [setting, *others.values()])},
+        teachers={**earlier['teachers'], **teachers},
         runs=runs,
-        summary=study.summarize(
-            runs, [*COMPARISONS, *tuned_comparisons(tuned)]),
+        summary=study.summarize(runs, [
+            *COMPARISONS,
+            *tuned_comparisons({**earlier['tuned'], **tuned})]),
         matrix=matrix_summary(runs))
     study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))

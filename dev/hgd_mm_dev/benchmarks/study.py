@@ -470,6 +470,32 @@ def import_committed(args: argparse.Namespace, own_report: str,
                for path in reports if osp.exists(path))
 
 
+def kept_runs(own_report: str, planned: Sequence[dict],
+              settings: Sequence[Setting]) -> Tuple[List[dict], dict]:
+    """The runs of a study's committed report (``own_report``) that this
+    invocation's runs (``planned``) do not cover, so that a study of a few
+    arms or seeds (one more setting, the ablations) adds them to the report
+    and drops none of the others: the runs of the teacher here
+    (:func:`importable`) of another (method, seed), and of an arm planned
+    here only where made by the same code in the same precision (an arm
+    changed since is reported by its new runs alone). Returns the runs and
+    the committed report (``{}`` where there is none), whose teachers and
+    configs they bring along."""
+    if not osp.exists(own_report):
+        return [], {}
+    with open(own_report) as f:
+        report = json.load(f)
+    slots = {(r['method'], r['seed']) for r in planned}
+    made = {r['method']: (r.get('arm_key'), r.get('precision'))
+            for r in planned}
+    runs = [r for r in report.get('runs', [])
+            if (r['method'], r['seed']) not in slots and
+            made.get(r['method'], (r.get('arm_key'), r.get('precision')))
+            == (r.get('arm_key'), r.get('precision')) and
+            importable(r, report, setting_of(r, settings))]
+    return runs, report
+
+
 def summarize(runs: List[dict],
               comparisons: Sequence[Tuple[str, str]]) -> dict:
     """Per method ``n``, ``mean``, ``std`` of mAP (and the mean of every
