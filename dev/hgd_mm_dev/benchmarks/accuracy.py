@@ -239,9 +239,9 @@ def plan_of(args: argparse.Namespace,
 def kept_fields(committed: dict, kept: Sequence[dict]) -> dict:
     """What the runs kept from the committed report (``kept``,
     :func:`.study.kept_runs`) bring into the new one: their arms' configs
-    and options, their settings' teachers and weights digests, and the
-    main pair's tuned methods among them (whose comparisons the summary
-    keeps)."""
+    and options, their settings' teachers and weights digests, the main
+    pair's tuned methods among them (whose comparisons the summary keeps)
+    and the record of the sweeps their tuned rows came from."""
     names = {r['method'] for r in kept}
     settings = {r.get('setting') for r in kept}
     recorded = committed.get('setting', {})
@@ -255,7 +255,9 @@ def kept_fields(committed: dict, kept: Sequence[dict]) -> dict:
         teacher_weights={s: w for s, w in committed.get(
             'teacher_weights', {}).items() if s in settings},
         tuned={m[:-len(TUNED)]: {} for m in names
-               if m.endswith(TUNED) and ':' not in m})
+               if m.endswith(TUNED) and ':' not in m},
+        tuned_record=recorded.get('tuned') if any(
+            m.endswith(TUNED) for m in names) else None)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -316,7 +318,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             tuned=dict(report=args.tuned, weights=tuned,
                        settings_report=args.settings_tuned or args.tuned,
                        settings_weights=settings_tuned)
-            if tuned or settings_tuned else None),
+            if tuned or settings_tuned else earlier['tuned_record']),
         teacher=setting.teacher_split_metrics,
         teacher_bbox_mAP=setting.teacher_split_metrics['bbox_mAP'],
         teacher_weights={**earlier['teacher_weights'], **study.teacher_weights(
