@@ -186,3 +186,27 @@ def test_readme_setting_a_sweep_reading_follows_the_json():
                 for m in ('hgd', 'cwd'))
     assert abs(hgd - cwd) <= 0.1 + 1e-9
     assert 'HGD and CWD are within 0.1 mAP of each other' in readme
+
+
+def test_readme_setting_a_val_reading_follows_the_json():
+    """The README's reading of setting a on val (HGD and the best tuned
+    peer, their difference and interval, the gap closed) is the matrix's."""
+    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
+        report = json.load(f)
+    row = report['matrix']['retinanet-depth']
+    best = row['hgd_vs_best_peer']
+    methods = row['methods']
+    hgd, peer = methods[best['method']], methods[best['reference']]
+    assert hgd['n'] >= 5 and peer['n'] >= 5
+    assert best['low'] < 0 < best['high'], 'the README says: not told apart'
+    teacher = report['teachers']['retinanet-depth']['bbox_mAP']
+    closed = ((hgd['mean'] - methods['baseline']['mean']) /
+              (teacher - methods['baseline']['mean']))
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    name = best['reference'].split('_')[0].upper()
+    assert (f"HGD {hgd['mean']:.2f} mAP against the best tuned peer, "
+            f"{name}, at {peer['mean']:.2f}, a difference of "
+            f"{best['diff']:+.2f} [{best['low']:+.2f}, {best['high']:+.2f}]"
+            ) in readme
+    assert f'HGD closes {100 * closed:.0f} % of the teacher' in readme
