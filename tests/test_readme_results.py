@@ -210,3 +210,14 @@ def test_readme_setting_a_val_reading_follows_the_json():
             f"{best['diff']:+.2f} [{best['low']:+.2f}, {best['high']:+.2f}]"
             ) in readme
     assert f'HGD closes {100 * closed:.0f} % of the teacher' in readme
+
+
+def test_readme_setting_b_teacher_follows_the_manifest():
+    with open(osp.join(REPO, 'dev', 'reference', 'manifest.json')) as f:
+        manifest = json.load(f)
+    teacher = next(e for e in manifest.values()
+                   if e['name'] == 'teacher_faster-rcnn-depth')
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert (f"Faster R-CNN R34-w32, {teacher['record']['bbox_mAP']:.1f} "
+            f"`val` mAP") in readme

@@ -100,15 +100,17 @@ def test_the_committed_reference_is_what_the_main_pair_asks_for():
     assert osp.relpath(teacher['path'], REPO).startswith('dev/reference/')
 
 
-def test_the_committed_teacher_of_setting_a_is_what_it_asks_for():
-    """Setting a's teacher loads strictly into its detector, and its key
-    is the one its configs make (teacher config, and the backbones of its
-    teacher and its student: those study.prepare_setting names)."""
+@pytest.mark.parametrize('setting', ['retinanet-depth', 'faster-rcnn-depth'])
+def test_the_committed_teacher_of_a_setting_is_what_it_asks_for(setting):
+    """A setting's committed teacher (a: RetinaNet, b: Faster R-CNN) loads
+    strictly into its detector, and its key is the one its configs make
+    (teacher config, and the backbones of its teacher and its student:
+    those study.prepare_setting names)."""
     from hgd_mm_dev.mini.paths import SETTINGS
-    configs = SETTINGS['retinanet-depth']
+    configs = SETTINGS[setting]
     manifest = reference.load_manifest(reference.REFERENCE_ROOT)
     key, entry = next((k, e) for k, e in manifest.items()
-                      if e['name'] == 'teacher_retinanet-depth')
+                      if e['name'] == f'teacher_{setting}')
     teacher = reference.find(key, reference.REFERENCE_ROOT)
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
