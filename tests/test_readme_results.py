@@ -221,3 +221,29 @@ def test_readme_setting_b_teacher_follows_the_manifest():
         readme = ' '.join(f.read().split())
     assert (f"Faster R-CNN R34-w32, {teacher['record']['bbox_mAP']:.1f} "
             f"`val` mAP") in readme
+
+
+def test_readme_ablation_reading_follows_the_json():
+    """The README's reading of HGD's ablations (HGD minus each, with its
+    interval, every one above 0 at 5 seeds) is accuracy.json's."""
+    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
+        report = json.load(f)
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    names = {'hgd_fixed-macro': '`gap` stage weights',
+             'hgd_no-micro': 'micro weights',
+             'hgd_no-teacher-confidence': "the teacher's confidence",
+             'hgd_no-consistency': 'the consistency normalisation'}
+    found = {d['method']: d for d in report['summary']['differences']
+             if d['reference'] == 'hgd' and d['method'] in names}
+    assert set(found) == set(names)
+    for method, diff in found.items():
+        assert diff['n_a'] >= 5 and diff['n_b'] >= 5
+        gain, low, high = -diff['diff'], -diff['high'], -diff['low']
+        assert low > 0, f'{method}: the README says above 0'
+        text = f'{gain:+.2f} [{low:+.2f}, {high:+.2f}]'
+        assert f'{names[method]} {text}' in readme
+    confidence = found['hgd_no-teacher-confidence']
+    assert (f"On `val` it adds {-confidence['diff']:+.2f} "
+            f"[{-confidence['high']:+.2f}, {-confidence['low']:+.2f}] mAP "
+            f"on the main pair") in readme
