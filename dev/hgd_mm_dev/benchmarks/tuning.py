@@ -13,6 +13,7 @@ plain student, 95 % Welch intervals, and ``sweep``: the best multiplier per
 method) and ``<out-name>.md``.
 """
 import argparse
+import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -266,7 +267,6 @@ def kept_candidates(own_report: str, candidates: Sequence[str],
     where there is no report yet."""
     if no_import or not osp.exists(own_report):
         return list(candidates)
-    import json
     with open(own_report) as f:
         earlier = list(json.load(f)['setting'].get('candidates', {}))
     return [*(c for c in earlier if c not in candidates), *candidates]
