@@ -247,3 +247,54 @@ def test_readme_ablation_reading_follows_the_json():
     assert (f"On `val` it adds {-confidence['diff']:+.2f} "
             f"[{-confidence['high']:+.2f}, {-confidence['low']:+.2f}] mAP "
             f"on the main pair") in readme
+
+
+def test_readme_mechanisms_at_the_tuned_weight_follow_the_json():
+    """The README's outcome of HGD v3's mechanisms at the tuned weight
+    (which are above HGD on which split, by how much, and review-style
+    fusion on setting a's val) is what the two tuning reports and
+    accuracy.json say."""
+    def differences(name):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            found = json.load(f)['summary']['differences']
+        return {d['method']: d for d in found
+                if d['reference'] == 'hgd@x0.125'}
+
+    def interval(d):
+        return f"{d['diff']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
+
+    depth = differences('tuning_v3-mechanisms_retinanet-depth')
+    main = differences('tuning_v3-mechanisms')
+    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
+        report = json.load(f)
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    beyond = ['hgd+hierarchy@x0.125', 'hgd+hierarchy@bb0.25@x0.125',
+              'hgd+hints@x0.125', 'hgd+review@x0.125']
+    assert [m for m in beyond if depth[m]['diff'] > 0] == [
+        'hgd+review@x0.125']
+    assert all(depth[m]['n_a'] >= 3 and depth[m]['n_b'] >= 3 for m in depth)
+    assert ('(HGD with them minus HGD: `hierarchy` {:+.2f}, '
+            '`hierarchy@bb0.25` {:+.2f}, `hints` {:+.2f} mAP on `tune`)'
+            .format(*(depth[m]['diff'] for m in beyond[:3]))) in readme
+    assert (f"setting a's `tune` split, "
+            f"{interval(depth['hgd+review@x0.125'])}") in readme
+    review = 'retinanet-depth:hgd+review@x0.125'
+    methods = report['summary']['methods']
+    on_val = next(d for d in report['summary']['differences']
+                  if d['method'] == review)
+    assert on_val['reference'] == 'retinanet-depth:hgd_tuned'
+    assert on_val['n_a'] >= 5 and on_val['n_b'] >= 5
+    hgd = methods['retinanet-depth:hgd_tuned']
+    assert (f"{methods[review]['mean']:.2f} +- {methods[review]['std']:.2f} "
+            f"against HGD's {hgd['mean']:.2f} +- {hgd['std']:.2f}, a "
+            f"difference of {interval(on_val)}, which does not meet the "
+            f"goal") in readme
+    assert not (on_val['diff'] >= 0.5 and on_val['low'] > 0)
+    assert main['hgd+review@x0.125']['diff'] < 0
+    assert (f"below HGD on `tune` ({main['hgd+review@x0.125']['diff']:+.2f})"
+            in readme)
+    cross = {f"{d['hgd+cross-head@x0.125']['diff']:+.2f}"
+             for d in (depth, main)}
+    assert cross == {'+0.20'}
+    assert "Cross-head mimicry is +0.20 above HGD on both pairs'" in readme

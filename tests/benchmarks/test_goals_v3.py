@@ -127,3 +127,40 @@ def test_below_five_seeds_a_goal_is_not_met_yet():
     assert all('not yet: 4 of 5' in line for line in lines[2:])
     targets = benchmark_targets(report_of(runs))
     assert targets[2].endswith('| not yet: 4 of 5 seeds (so far yes) |')
+
+
+def test_guidance_beyond_the_fpn_needs_half_a_map_on_the_depth_pair():
+    """A mechanism beyond the FPN levels beside a setting's hgd_tuned: on
+    the depth-reduced pair it must add >= +0.5 with the interval above 0;
+    elsewhere its interval must not lie below 0; a hands-on term
+    (cross-head) is not such a mechanism."""
+    depth, two_stage = 'retinanet-depth', 'faster-rcnn-depth'
+    runs = runs_of({f'{depth}:baseline': 20.0, f'{depth}:hgd_tuned': 40.0,
+                    f'{depth}:pkd_tuned': 38.0,
+                    f'{depth}:hgd+review@x0.125': 40.3,
+                    f'{depth}:hgd+hints@x0.125': 40.8,
+                    f'{depth}:hgd+cross-head@x0.125': 41.0}, setting=depth)
+    runs += runs_of({f'{two_stage}:baseline': 20.0,
+                     f'{two_stage}:hgd_tuned': 40.0,
+                     f'{two_stage}:pkd_tuned': 38.0,
+                     f'{two_stage}:hgd+review@x0.125': 39.9},
+                    setting=two_stage)
+    pairs = [(m, m.split(':')[0] + ':hgd_tuned') for m in (
+        f'{depth}:hgd+review@x0.125', f'{depth}:hgd+hints@x0.125',
+        f'{depth}:hgd+cross-head@x0.125', f'{two_stage}:hgd+review@x0.125')]
+    rows = rows_of(hgd_goals(report_of(runs, pairs)))
+    review, hints, far = (rows[key] for key in (
+        (depth, 'guidance beyond the FPN levels (review): '
+         'hgd+review@x0.125 - hgd_tuned >= +0.5 mAP, 95 % CI above 0 '
+         '(5 vs 5 seeds)'),
+        (depth, 'guidance beyond the FPN levels (hints): hgd+hints@x0.125 - '
+         'hgd_tuned >= +0.5 mAP, 95 % CI above 0 (5 vs 5 seeds)'),
+        (two_stage, 'guidance beyond the FPN levels (review): '
+         'hgd+review@x0.125 - hgd_tuned 95 % CI not below 0 (5 vs 5 '
+         'seeds)')))
+    # +0.30 with the interval above 0 is too little; +0.80 is enough;
+    # -0.10 with an interval reaching above 0 is not below 0
+    assert review[0].startswith('+0.30 [+') and not review[1]
+    assert hints[0].startswith('+0.80 [+') and hints[1]
+    assert far[0].startswith('-0.10 [-') and far[1]
+    assert not any('cross-head' in goal for _, goal in rows)

@@ -336,3 +336,70 @@ def test_candidates_beyond_the_grid_widen_it():
             tuning.arm_named(wrong)
         with pytest.raises(SystemExit):
             tuning.parse_args(['--candidates', wrong])
+
+
+def test_mechanism_arms_add_one_mechanism_to_the_sweeps_hgd():
+    """``hgd+<mechanism>@x<m>`` is the sweep's ``hgd@x<m>`` with one of HGD
+    v3's mechanisms on: built on tiny real detectors, its distiller runs at
+    that total weight with the mechanism's group of terms beside the neck
+    levels, and the report compares it with that sweep arm, which is then
+    no sweep of its own."""
+    from hgd_mm_dev.benchmarks import tuning
+    arm = tuning.arm_named('hgd+hints@x0.125')
+    reference = tuning.arm_named('hgd@x0.125')
+    assert arm.config == reference.config
+    assert arm.options == {**reference.options,
+                           'model.distiller.hints.type': 'TeacherNeckHints'}
+    names = ['hgd@x0.125', 'hgd+hints@x0.125']
+    summary = summarize(runs_of({'hgd@x0.125': [44.0, 44.5],
+                                 'hgd+hints@x0.125': [45.0, 45.5]}),
+                        [('hgd+hints@x0.125', 'hgd@x0.125')])
+    assert 'hgd@x0.125' not in tuning.swept_methods(summary['methods'], names)
+    for wrong in ('hgd+hints', 'hgd+nothing@x0.125', 'hgd+hints@x0',
+                  'hgd+hints@xone'):
+        with pytest.raises(ValueError, match='is not an arm'):
+            tuning.arm_named(wrong)
+
+
+def distiller_of(options):
+    """The distiller an arm's ``model.distiller.*`` options build, on tiny
+    real detectors."""
+    from helpers import build, hgd_algorithm, tiny_retinanet
+    distiller = {}
+    for key, value in options.items():
+        node = distiller
+        *parents, leaf = key[len('model.distiller.'):].split('.')
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return build(hgd_algorithm(tiny_retinanet(18, 8, 16),
+                               tiny_retinanet(50, 16, 16),
+                               distiller=distiller)).distiller
+
+
+@pytest.mark.parametrize('mechanism, group', [
+    ('hierarchy', 'backbone'), ('hierarchy@bb0.25', 'backbone'),
+    ('hierarchy+decay', 'backbone'), ('hints', 'hint'),
+    ('hints+decay', 'hint'), ('review', 'hint'),
+    ('cross-head', 'cross_head')])
+def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
+    """Every mechanism arm builds: the neck levels keep their weights (1/5
+    each: a group added never dilutes them), its own group is there, at a
+    quarter of the neck's weight or decaying where its name says so, and
+    the whole runs at the arm's total weight."""
+    from hgd_mm_dev.benchmarks import tuning
+    assert set(tuning.MECHANISMS) == {
+        'hierarchy', 'hierarchy@bb0.25', 'hierarchy+decay', 'hints',
+        'hints+decay', 'review', 'cross-head'}
+    distiller = distiller_of(
+        tuning.arm_named(f'hgd+{mechanism}@x0.5').options)
+    assert distiller.schedule() == pytest.approx(15.0 * 0.5)
+    macro = distiller.macro
+    assert group in macro.stage_groups
+    share = 0.25 if mechanism.endswith('@bb0.25') else 1.0
+    for g, weight in zip(macro.stage_groups, macro.stage_weights):
+        expected = (share if g == group else 1.0) / macro.stage_groups.count(g)
+        assert float(weight) == pytest.approx(expected)
+    decays = {g: s.decay for g, s in macro.group_schedules.items()}
+    assert decays == ({group: 'cosine'} if mechanism.endswith('+decay')
+                      else {})

@@ -29,11 +29,13 @@ from . import study
 from .accuracy_report import PEERS, markdown, plot
 from .provenance import arm_key
 from .settings_matrix import NARROW_FPN, matrix_summary, plot_matrix
+from .tuning import arm_named, candidate_name, mechanism_arm, on_setting
 from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
 __all__ = [
     'METHODS', 'HETEROGENEOUS', 'ABLATIONS', 'COMPARISONS', 'setting_arms',
-    'tuned_arms', 'tuned_comparisons', 'parse_args', 'main'
+    'tuned_arms', 'tuned_comparisons', 'candidate_arms',
+    'candidate_comparisons', 'parse_args', 'main'
 ]
 
 PAIR = 'retina_r18_retina_r18-w16_mini.py'
@@ -146,6 +148,30 @@ def tuned_comparisons(
     return pairs
 
 
+def candidate_arms(name: str,
+                   candidates: Sequence[str]) -> Dict[str, study.Arm]:
+    """Tuning arms (:func:`.tuning.arm_named`, e.g. ``hgd+hints@x0.125``)
+    on the setting ``name``, named ``<setting>:<arm>``: a candidate chosen
+    on the tune split, confirmed on val beside the setting's rows."""
+    arms = {}
+    for candidate in candidates:
+        arm = on_setting(arm_named(candidate), name)
+        label = f'{name}:{candidate}'
+        arms[label] = study.Arm(label, arm.config, arm.options, arm.distill,
+                                setting=name)
+    return arms
+
+
+def candidate_comparisons(runs: Sequence[dict]) -> List[Tuple[str, str]]:
+    """Each setting's HGD-with-a-mechanism row (``<setting>:hgd+...``)
+    against its ``<setting>:hgd_tuned`` row, for every such row in
+    ``runs`` (so a later run of the benchmark keeps the comparison)."""
+    rows = dict.fromkeys(
+        r['method'] for r in runs if ':' in r['method'] and
+        mechanism_arm(r['method'].split(':', 1)[1]) is not None)
+    return [(row, row.split(':', 1)[0] + f':hgd{TUNED}') for row in rows]
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments.
 
@@ -158,8 +184,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     methods = [*METHODS, *HETEROGENEOUS]
     parser.add_argument('--seeds', type=int, nargs='+',
                         default=[0, 1, 2, 3, 4])
-    parser.add_argument('--methods', nargs='+', default=methods,
-                        choices=methods)
+    parser.add_argument('--methods', nargs='*', default=methods,
+                        choices=methods,
+                        help='the main pair\'s methods (default: all; '
+                        'given alone, none: e.g. more seeds of --settings '
+                        'only, with --ablation-seeds alone)')
     parser.add_argument('--ablation-seeds', type=int, nargs='*',
                         default=[0, 1, 2])
     parser.add_argument(
@@ -183,6 +212,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='with tuned weights, also run the --settings\' methods at their '
         'shipped weights (by default a setting then runs the plain student '
         'and the tuned rows, which its matrix row compares)')
+    parser.add_argument(
+        '--setting-candidates', nargs='*', default=[], metavar='ARM',
+        type=candidate_name,
+        help='tuning arms (names of tools/benchmarks/tuning.py '
+        '--candidates, e.g. hgd+hints@x0.125) also run on every --settings '
+        'at --seeds, as <setting>:<arm>, each compared with the setting\'s '
+        'hgd_tuned row: a candidate chosen on tune, confirmed on val')
     parser.add_argument('--ablations', nargs='*', default=list(ABLATIONS),
                         choices=list(ABLATIONS))
     parser.add_argument('--split', default='val', choices=('val', 'tune'),
@@ -289,6 +325,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     teachers = {setting.name: setting.teacher_split_metrics}
     for name, other in others.items():
         arms = setting_arms(name, settings_tuned, args.settings_as_shipped)
+        arms.update(candidate_arms(name, args.setting_candidates))
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan
         runs += study.run_arms(setting_plan, other, args.work_dir, args.jobs,
@@ -327,7 +364,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         runs=runs,
         summary=study.summarize(runs, [
             *COMPARISONS,
-            *tuned_comparisons({**earlier['tuned'], **tuned})]),
+            *tuned_comparisons({**earlier['tuned'], **tuned}),
+            *candidate_comparisons(runs)]),
         matrix=matrix_summary(runs))
     study.write_report(report, args.out_dir, 'accuracy', markdown)
     plot(report, osp.join(args.out_dir, 'accuracy.png'))

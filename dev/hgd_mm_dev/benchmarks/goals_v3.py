@@ -38,6 +38,14 @@ ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
                  ('hgd_no-teacher-confidence', 'teacher confidence'),
                  ('hgd_no-consistency', 'consistency normalisation'))
 
+#: Guidance beyond the FPN levels: the families of HGD's mechanisms
+#: (``hgd+<family>[...]@x<multiplier>``, :data:`.tuning.MECHANISMS`) that
+#: distil more of the hierarchy than the neck levels.
+BEYOND_FPN = ('hierarchy', 'hints', 'review')
+#: What guidance beyond the FPN levels must add on the depth-reduced pair
+#: (elsewhere: not below 0).
+BEYOND_FPN_GAIN = 0.5
+
 Row = Tuple[str, str, str, bool, int]  # setting, goal, measured, met, seeds
 
 
@@ -151,4 +159,33 @@ def hgd_goals(report: dict) -> List[str]:
                          methods[hgd]['std'] <= methods[peer]['std'],
                          min(methods[hgd]['n'], methods[peer]['n'])))
     rows += _ablation_rows(report)
+    rows += _beyond_fpn_rows(report)
     return _table(rows)
+
+
+def _beyond_fpn_rows(report: dict) -> List[Row]:
+    """HGD with a mechanism beyond the FPN levels minus HGD, per setting
+    where one ran beside the setting's ``hgd_tuned`` row: >= +0.5 mAP with
+    the interval above 0 on the depth-reduced RetinaNet pair, the interval
+    not below 0 elsewhere."""
+    rows = []
+    for diff in report['summary']['differences']:
+        setting, _, arm = diff['method'].rpartition(':')
+        mechanism = arm[len('hgd+'):].rpartition('@x')[0]
+        if (not arm.startswith('hgd+') or
+                diff['reference'] != f'{setting}:hgd_tuned' or
+                mechanism.split('@')[0].split('+')[0] not in BEYOND_FPN):
+            continue
+        if setting == 'retinanet-depth':
+            goal = f'>= {BEYOND_FPN_GAIN:+.1f} mAP, 95 % CI above 0'
+            met = (diff['diff'] >= BEYOND_FPN_GAIN and
+                   diff['low'] is not None and diff['low'] > 0)
+        else:
+            goal = '95 % CI not below 0'
+            met = diff['high'] is not None and diff['high'] >= 0
+        rows.append((setting,
+                     f'guidance beyond the FPN levels ({mechanism}): '
+                     f'{arm} - hgd_tuned {goal} ({diff["n_a"]} vs '
+                     f'{diff["n_b"]} seeds)', interval_text(diff), met,
+                     min(diff['n_a'], diff['n_b'])))
+    return rows

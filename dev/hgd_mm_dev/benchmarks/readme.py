@@ -30,6 +30,8 @@ SECTIONS: Dict[str, Callable[..., str]] = {
     'tuning_retinanet-depth': tuning.report_markdown,
     'tuning_v3': tuning.report_markdown,
     'tuning_v3_retinanet-depth': tuning.report_markdown,
+    'tuning_v3-mechanisms_retinanet-depth': tuning.report_markdown,
+    'tuning_v3-mechanisms': tuning.report_markdown,
     'tuning_hgd_v2': tuning.report_markdown,
     'sharper': tuning.report_markdown,
     'val_sampling': val_sampling.markdown,

@@ -25,7 +25,8 @@ from .accuracy_report import markdown, setting_lead
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arm,
                            sweep_arms, sweep_markdown, sweep_summary)
 
-__all__ = ['CANDIDATES', 'V3_CANDIDATES', 'on_setting', 'parse_args', 'main']
+__all__ = ['CANDIDATES', 'V3_CANDIDATES', 'MECHANISMS', 'mechanism_arm',
+           'on_setting', 'parse_args', 'main']
 
 HGD = 'model.distiller.'
 #: Every mechanism pinned off, whatever the shipped defaults are, so a
@@ -128,6 +129,57 @@ V3_CANDIDATES: Dict[str, study.Arm] = {
 }
 #: The arm every v3 candidate is compared with.
 V3_REFERENCE = 'v3:v2'
+
+#: HGD v3's guidance beyond the FPN levels and its other hands-on term,
+#: again, each on top of HGD as shipped (the teacher's confidence on) at a
+#: total weight of the sweep's: ``hgd+hints@x0.125`` is ``hgd@x0.125`` (its
+#: reference, setting a's tuned weight) with the hints on. The v3
+#: candidates above ran at the shipped weight, 8x the weight later tuned on
+#: both RetinaNet pairs; every group of terms scales with that weight.
+MECHANISMS: Dict[str, Dict[str, object]] = {
+    'hierarchy': {HGD + 'stages': 'hierarchy'},
+    'hierarchy@bb0.25': {HGD + 'stages': 'hierarchy',
+                         HGD + 'macro.group_weights.backbone': 0.25},
+    # strong early, decaying to 0 by the end (the method's macro intent)
+    'hierarchy+decay': {HGD + 'stages': 'hierarchy',
+                        HGD + 'macro.group_schedules.backbone.decay':
+                        'cosine'},
+    'hints': {HGD + 'hints.type': 'TeacherNeckHints'},
+    'hints+decay': {HGD + 'hints.type': 'TeacherNeckHints',
+                    HGD + 'macro.group_schedules.hint.decay': 'cosine'},
+    'review': {HGD + 'hints.type': 'ReviewHints',
+               HGD + 'backbone_normalization': 'stage_std'},
+    'cross-head': {HGD + 'cross_head.type': 'CrossHeadLoss'},
+}
+MECHANISM_PREFIX = 'hgd+'
+
+
+def mechanism_arm(name: str) -> Optional[study.Arm]:
+    """The arm of ``hgd+<mechanism>@x<multiplier>`` (a key of
+    :data:`MECHANISMS` on the sweep's HGD arm at that multiplier); None for
+    another name."""
+    if not name.startswith(MECHANISM_PREFIX):
+        return None
+    mechanism, sep, factor = name[len(MECHANISM_PREFIX):].rpartition('@x')
+    if not sep or mechanism not in MECHANISMS:
+        return None
+    try:
+        multiplier = float(factor)
+    except ValueError:
+        return None
+    if not multiplier > 0:
+        return None
+    reference = sweep_arm('hgd', multiplier)
+    return study.Arm(name, reference.config,
+                     {**reference.options, **MECHANISMS[mechanism]})
+
+
+def mechanism_reference(name: str) -> str:
+    """The sweep arm a mechanism arm is compared with: ``hgd@x0.125`` for
+    ``hgd+hints@x0.125``."""
+    return 'hgd@x' + name.rpartition('@x')[2]
+
+
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
 SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
 ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
@@ -162,12 +214,18 @@ def arm_named(name: str) -> study.Arm:
         return with_ema(arm_named(base), momentum, name)
     if name in ARMS:
         return ARMS[name]
+    mechanism = mechanism_arm(name)
+    if mechanism is not None:
+        return mechanism
     parsed = parse_arm_name(name)
     if parsed is None or not parsed[1] > 0:
         raise ValueError(
             f'--candidates: {name!r} is not an arm: use one of the names '
             f'listed by --help, or <method>@x<multiplier> with a method of '
-            f'{", ".join(WEIGHTED)} and a multiplier > 0 (e.g. cwd@x0.125).')
+            f'{", ".join(WEIGHTED)} and a multiplier > 0 (e.g. cwd@x0.125), '
+            f'or {MECHANISM_PREFIX}<mechanism>@x<multiplier> with a '
+            f'mechanism of {", ".join(MECHANISMS)} (e.g. '
+            f'hgd+hints@x0.125).')
     return sweep_arm(*parsed)
 
 
@@ -206,7 +264,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'widens the grid; any arm with the suffix '
         f'{EMA_SUFFIX}<momentum> validates an EMA of its weights; '
         f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
-        f'{", ".join(V3_CANDIDATES)})')
+        f'{", ".join(V3_CANDIDATES)}; and any of HGD v3\'s mechanisms on '
+        f'HGD as shipped at a multiplier of its weight, '
+        f'{MECHANISM_PREFIX}<mechanism>@x<multiplier> with a mechanism of '
+        f'{", ".join(MECHANISMS)})')
     parser.add_argument(
         '--setting', choices=list(SETTINGS),
         help='run the arms on this benchmark setting instead of the main '
@@ -251,11 +312,16 @@ def report_markdown(report: dict) -> str:
 
 def swept_methods(per_method: dict, candidates: Sequence[str]) -> dict:
     """The methods of a study that belong in its sweep: all its sweep arms
-    but ``hgd@x1`` where it is only HGD v3's candidates' reference."""
-    reference_only = any(c in V3_CANDIDATES for c in candidates) and not any(
-        c.startswith('hgd@') and c != 'hgd@x1' for c in candidates)
+    but HGD's where they are only references (``hgd@x1`` of HGD v3's
+    candidates, ``hgd@x0.125`` of ``hgd+<mechanism>@x0.125``)."""
+    references = {'hgd@x1'} if any(c in V3_CANDIDATES
+                                   for c in candidates) else set()
+    references |= {mechanism_reference(c) for c in candidates
+                   if mechanism_arm(c) is not None}
+    reference_only = not any(c.startswith('hgd@') and c not in references
+                             for c in candidates)
     return {m: stats for m, stats in per_method.items()
-            if not (reference_only and m == 'hgd@x1')}
+            if not (reference_only and m in references)}
 
 
 def kept_candidates(own_report: str, candidates: Sequence[str],
@@ -316,6 +382,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                     if c in CANDIDATES and c != 'neck']
     comparisons += [(c, V3_REFERENCE) for c in names
                     if c in V3_CANDIDATES and c != V3_REFERENCE]
+    comparisons += [(c, mechanism_reference(c)) for c in names
+                    if mechanism_arm(c) is not None and
+                    mechanism_reference(c) in reported]
     summary = study.summarize(runs, comparisons)
     report = dict(
         setting=dict(

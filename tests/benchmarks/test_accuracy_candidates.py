@@ -1,0 +1,49 @@
+"""A mechanism chosen on the tune split, confirmed on val beside a
+setting's rows (``accuracy.py --setting-candidates``)."""
+import pytest
+
+from hgd_mm_dev.benchmarks import accuracy
+from hgd_mm_dev.benchmarks.tuning import arm_named
+from hgd_mm_dev.mini.paths import SETTINGS
+
+
+def test_a_candidate_runs_on_the_settings_hgd_config_under_its_name():
+    arms = accuracy.candidate_arms('retinanet-depth', ['hgd+hints@x0.125'])
+    arm = arms['retinanet-depth:hgd+hints@x0.125']
+    assert arm.name == 'retinanet-depth:hgd+hints@x0.125'
+    assert arm.config == SETTINGS['retinanet-depth']['hgd']
+    assert arm.setting == 'retinanet-depth' and arm.distill
+    assert arm.options == arm_named('hgd+hints@x0.125').options
+    assert arm.options['model.distiller.schedule.loss_weight'] == \
+        pytest.approx(15.0 * 0.125)
+
+
+def test_each_candidate_row_is_compared_with_its_settings_tuned_hgd():
+    runs = [dict(method=m) for m in (
+        'retinanet-depth:hgd_tuned', 'retinanet-depth:hgd+hints@x0.125',
+        'retinanet-depth:hgd+hints@x0.125', 'faster-rcnn-depth:hgd+review@x1',
+        'v3:hints', 'hgd', 'retinanet-depth:cwd_tuned')]
+    assert accuracy.candidate_comparisons(runs) == [
+        ('retinanet-depth:hgd+hints@x0.125', 'retinanet-depth:hgd_tuned'),
+        ('faster-rcnn-depth:hgd+review@x1', 'faster-rcnn-depth:hgd_tuned')]
+
+
+def test_an_unknown_candidate_is_refused_with_the_names_that_exist(capsys):
+    args = accuracy.parse_args(['--settings', 'retinanet-depth',
+                                '--setting-candidates', 'hgd+review@x0.125'])
+    assert args.setting_candidates == ['hgd+review@x0.125']
+    with pytest.raises(SystemExit):
+        accuracy.parse_args(['--setting-candidates', 'hgd+hint@x0.125'])
+    error = capsys.readouterr().err
+    assert "'hgd+hint@x0.125' is not an arm" in error
+    assert 'hierarchy, hierarchy@bb0.25, hierarchy+decay, hints' in error
+
+
+def test_methods_given_alone_plan_nothing_on_the_main_pair():
+    """More seeds of a setting alone: nothing of the main pair is planned
+    (its committed runs are kept, not retrained)."""
+    args = accuracy.parse_args(['--methods', '--ablation-seeds', '--seeds',
+                                '5', '6', '--settings', 'retinanet-depth'])
+    assert args.methods == [] and args.ablation_seeds == []
+    assert accuracy.plan_of(args) == []
+    assert len(accuracy.plan_of(accuracy.parse_args([]))) == 5 * 11 + 3 * 6
