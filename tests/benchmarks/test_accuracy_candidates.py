@@ -47,3 +47,19 @@ def test_methods_given_alone_plan_nothing_on_the_main_pair():
     assert args.methods == [] and args.ablation_seeds == []
     assert accuracy.plan_of(args) == []
     assert len(accuracy.plan_of(accuracy.parse_args([]))) == 5 * 11 + 3 * 6
+
+
+def test_setting_methods_choose_the_rows_a_setting_runs():
+    """More seeds of the two rows an interval compares: only those run,
+    each at its tuned weight, beside any candidate."""
+    tuned = {'hgd': {'model.distiller.schedule.loss_weight': 1.875},
+             'cwd': {'x': 1.25}, 'pkd': {'x': 1.5}}
+    args = accuracy.parse_args(['--setting-methods', 'hgd', 'cwd'])
+    arms = accuracy.setting_arms('retinanet-depth', tuned, False,
+                                 args.setting_methods)
+    assert sorted(arms) == ['retinanet-depth:cwd_tuned',
+                            'retinanet-depth:hgd_tuned']
+    assert arms['retinanet-depth:hgd_tuned'].options == tuned['hgd']
+    assert len(accuracy.setting_arms('retinanet-depth', tuned)) == 4
+    with pytest.raises(SystemExit):
+        accuracy.parse_args(['--setting-methods', 'fbkd'])

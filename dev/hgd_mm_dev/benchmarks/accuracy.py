@@ -97,7 +97,9 @@ SETTING_METHODS = ('baseline', 'hgd', 'pkd', 'cwd', 'mgd')
 
 def setting_arms(name: str,
                  tuned: Optional[Dict[str, Dict[str, float]]] = None,
-                 as_shipped: bool = False) -> Dict[str, study.Arm]:
+                 as_shipped: bool = False,
+                 methods: Sequence[str] = SETTING_METHODS
+                 ) -> Dict[str, study.Arm]:
     """The arms of a setting of :data:`SETTINGS`, named ``<setting>:<method>``
     (the matrix reads the method after the colon); with ``tuned``
     (:func:`.weight_sweep.load_tuned_weights`), also
@@ -110,9 +112,11 @@ def setting_arms(name: str,
         as_shipped: also the methods at their shipped weights (without it
             and with ``tuned``, the plain student and the tuned rows only:
             the rows the matrix compares).
+        methods: the methods of :data:`SETTING_METHODS` to run (e.g. more
+            seeds of the two rows an interval compares).
     """
     configs = SETTINGS[name]
-    shipped = [m for m in SETTING_METHODS if m == 'baseline' or
+    shipped = [m for m in methods if m == 'baseline' or
                (m in configs and (as_shipped or not tuned))]
     arms = {
         f'{name}:{method}': study.Arm(
@@ -122,7 +126,7 @@ def setting_arms(name: str,
         for method in shipped
     }
     for method, options in (tuned or {}).items():
-        if method in configs and method in SETTING_METHODS:
+        if method in configs and method in methods:
             label = f'{name}:{method}{TUNED}'
             arms[label] = study.Arm(label, configs[method], options,
                                     setting=name)
@@ -212,6 +216,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='with tuned weights, also run the --settings\' methods at their '
         'shipped weights (by default a setting then runs the plain student '
         'and the tuned rows, which its matrix row compares)')
+    parser.add_argument(
+        '--setting-methods', nargs='*', default=list(SETTING_METHODS),
+        choices=SETTING_METHODS,
+        help='the methods each --settings runs (default: all; e.g. more '
+        'seeds of hgd and the best peer alone)')
     parser.add_argument(
         '--setting-candidates', nargs='*', default=[], metavar='ARM',
         type=candidate_name,
@@ -324,7 +333,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                           args.report_only)
     teachers = {setting.name: setting.teacher_split_metrics}
     for name, other in others.items():
-        arms = setting_arms(name, settings_tuned, args.settings_as_shipped)
+        arms = setting_arms(name, settings_tuned, args.settings_as_shipped,
+                            args.setting_methods)
         arms.update(candidate_arms(name, args.setting_candidates))
         setting_plan = [(arm, s) for s in args.seeds for arm in arms.values()]
         plan += setting_plan
