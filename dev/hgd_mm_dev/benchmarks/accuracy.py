@@ -29,7 +29,8 @@ from . import study
 from .accuracy_report import PEERS, markdown, plot
 from .provenance import arm_key
 from .settings_matrix import NARROW_FPN, matrix_summary, plot_matrix
-from .tuning import arm_named, candidate_name, mechanism_arm, on_setting
+from .mechanisms import mechanism_arm
+from .tuning import arm_named, candidate_name, on_setting
 from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
 __all__ = [

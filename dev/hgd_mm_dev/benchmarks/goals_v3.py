@@ -19,6 +19,7 @@ and is not met yet (the project's rule for "better": >= 5 seeds per arm).
 """
 from typing import Dict, List, Optional, Tuple
 
+from .mechanisms import MECHANISMS, parse_mechanism_name
 from .settings_matrix import QUARTER_WIDTH, matrix_summary
 from .statistics import interval_text
 
@@ -38,10 +39,6 @@ ON_BY_DEFAULT = (('hgd_fixed-macro', 'gap stage weights'),
                  ('hgd_no-teacher-confidence', 'teacher confidence'),
                  ('hgd_no-consistency', 'consistency normalisation'))
 
-#: Guidance beyond the FPN levels: the families of HGD's mechanisms
-#: (``hgd+<family>[...]@x<multiplier>``, :data:`.tuning.MECHANISMS`) that
-#: distil more of the hierarchy than the neck levels.
-BEYOND_FPN = ('hierarchy', 'hints', 'review')
 #: What guidance beyond the FPN levels must add on the depth-reduced pair
 #: (elsewhere: not below 0).
 BEYOND_FPN_GAIN = 0.5
@@ -171,11 +168,11 @@ def _beyond_fpn_rows(report: dict) -> List[Row]:
     rows = []
     for diff in report['summary']['differences']:
         setting, _, arm = diff['method'].rpartition(':')
-        mechanism = arm[len('hgd+'):].rpartition('@x')[0]
-        if (not arm.startswith('hgd+') or
-                diff['reference'] != f'{setting}:hgd_tuned' or
-                mechanism.split('@')[0].split('+')[0] not in BEYOND_FPN):
+        parsed = parse_mechanism_name(arm)
+        if (parsed is None or diff['reference'] != f'{setting}:hgd_tuned'
+                or not MECHANISMS[parsed[0]].beyond_fpn):
             continue
+        mechanism = parsed[0]
         if setting == 'retinanet-depth':
             goal = f'>= {BEYOND_FPN_GAIN:+.1f} mAP, 95 % CI above 0'
             met = (diff['diff'] >= BEYOND_FPN_GAIN and

@@ -22,11 +22,12 @@ from ..mini.paths import (HGD_CFG, REPO, RESULTS, SETTINGS, STUDENT_CFG,
 from . import study
 from .weight_averaging import EMA_SUFFIX, split_ema_name, with_ema
 from .accuracy_report import markdown, setting_lead
+from .mechanisms import (MECHANISMS, PREFIX, mechanism_arm,
+                         mechanism_reference)
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arm,
                            sweep_arms, sweep_markdown, sweep_summary)
 
-__all__ = ['CANDIDATES', 'V3_CANDIDATES', 'MECHANISMS', 'mechanism_arm',
-           'on_setting', 'parse_args', 'main']
+__all__ = ['CANDIDATES', 'V3_CANDIDATES', 'on_setting', 'parse_args', 'main']
 
 HGD = 'model.distiller.'
 #: Every mechanism pinned off, whatever the shipped defaults are, so a
@@ -130,56 +131,6 @@ V3_CANDIDATES: Dict[str, study.Arm] = {
 #: The arm every v3 candidate is compared with.
 V3_REFERENCE = 'v3:v2'
 
-#: HGD v3's guidance beyond the FPN levels and its other hands-on term,
-#: again, each on top of HGD as shipped (the teacher's confidence on) at a
-#: total weight of the sweep's: ``hgd+hints@x0.125`` is ``hgd@x0.125`` (its
-#: reference, setting a's tuned weight) with the hints on. The v3
-#: candidates above ran at the shipped weight, 8x the weight later tuned on
-#: both RetinaNet pairs; every group of terms scales with that weight.
-MECHANISMS: Dict[str, Dict[str, object]] = {
-    'hierarchy': {HGD + 'stages': 'hierarchy'},
-    'hierarchy@bb0.25': {HGD + 'stages': 'hierarchy',
-                         HGD + 'macro.group_weights.backbone': 0.25},
-    # strong early, decaying to 0 by the end (the method's macro intent)
-    'hierarchy+decay': {HGD + 'stages': 'hierarchy',
-                        HGD + 'macro.group_schedules.backbone.decay':
-                        'cosine'},
-    'hints': {HGD + 'hints.type': 'TeacherNeckHints'},
-    'hints+decay': {HGD + 'hints.type': 'TeacherNeckHints',
-                    HGD + 'macro.group_schedules.hint.decay': 'cosine'},
-    'review': {HGD + 'hints.type': 'ReviewHints',
-               HGD + 'backbone_normalization': 'stage_std'},
-    'cross-head': {HGD + 'cross_head.type': 'CrossHeadLoss'},
-}
-MECHANISM_PREFIX = 'hgd+'
-
-
-def mechanism_arm(name: str) -> Optional[study.Arm]:
-    """The arm of ``hgd+<mechanism>@x<multiplier>`` (a key of
-    :data:`MECHANISMS` on the sweep's HGD arm at that multiplier); None for
-    another name."""
-    if not name.startswith(MECHANISM_PREFIX):
-        return None
-    mechanism, sep, factor = name[len(MECHANISM_PREFIX):].rpartition('@x')
-    if not sep or mechanism not in MECHANISMS:
-        return None
-    try:
-        multiplier = float(factor)
-    except ValueError:
-        return None
-    if not multiplier > 0:
-        return None
-    reference = sweep_arm('hgd', multiplier)
-    return study.Arm(name, reference.config,
-                     {**reference.options, **MECHANISMS[mechanism]})
-
-
-def mechanism_reference(name: str) -> str:
-    """The sweep arm a mechanism arm is compared with: ``hgd@x0.125`` for
-    ``hgd+hints@x0.125``."""
-    return 'hgd@x' + name.rpartition('@x')[2]
-
-
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
 SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
 ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
@@ -223,7 +174,7 @@ def arm_named(name: str) -> study.Arm:
             f'--candidates: {name!r} is not an arm: use one of the names '
             f'listed by --help, or <method>@x<multiplier> with a method of '
             f'{", ".join(WEIGHTED)} and a multiplier > 0 (e.g. cwd@x0.125), '
-            f'or {MECHANISM_PREFIX}<mechanism>@x<multiplier> with a '
+            f'or {PREFIX}<mechanism>@x<multiplier> with a '
             f'mechanism of {", ".join(MECHANISMS)} (e.g. '
             f'hgd+hints@x0.125).')
     return sweep_arm(*parsed)
@@ -266,7 +217,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         f'also HGD v2\'s candidates: {", ".join(CANDIDATES)}; HGD v3\'s: '
         f'{", ".join(V3_CANDIDATES)}; and any of HGD v3\'s mechanisms on '
         f'HGD as shipped at a multiplier of its weight, '
-        f'{MECHANISM_PREFIX}<mechanism>@x<multiplier> with a mechanism of '
+        f'{PREFIX}<mechanism>@x<multiplier> with a mechanism of '
         f'{", ".join(MECHANISMS)})')
     parser.add_argument(
         '--setting', choices=list(SETTINGS),
