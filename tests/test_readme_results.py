@@ -300,6 +300,14 @@ def test_readme_mechanisms_at_the_tuned_weight_follow_the_json():
             f"setting a's `val`, below HGD on the main pair's `tune`"
             ) in readme
     assert not (on_val['diff'] >= 0.5 and on_val['low'] > 0)
+    two_stage = next(d for d in report['summary']['differences']
+                     if d['method'] == 'faster-rcnn-depth:hgd+review@x0.125')
+    assert two_stage['reference'] == 'faster-rcnn-depth:hgd_tuned'
+    assert two_stage['n_a'] >= 5 and two_stage['n_b'] >= 5
+    assert two_stage['low'] < 0 < two_stage['high']
+    assert (f"On setting b (`faster-rcnn-depth`, `val`, {two_stage['n_a']} "
+            f"seeds) it is {interval(two_stage)} against HGD: not told "
+            f"apart.") in readme
     assert main['hgd+review@x0.125']['diff'] < 0
     assert (f"below HGD on `tune` ({main['hgd+review@x0.125']['diff']:+.2f})"
             in readme)
