@@ -188,33 +188,46 @@ def test_readme_setting_a_sweep_reading_follows_the_json():
     assert 'HGD and CWD are within 0.1 mAP of each other' in readme
 
 
-def test_readme_setting_a_val_reading_follows_the_json():
-    """The README's reading of setting a on val (HGD and the best tuned
-    peer, their difference and interval, the gap closed) is the matrix's."""
+def setting_reading(setting):
+    """A setting's row of accuracy.json's matrix, as the README reads it:
+    the matrix row's HGD and best peer, the gap each closes (%), the peer's
+    name and the README's sentence on them, and the README's text."""
     with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
         report = json.load(f)
-    row = report['matrix']['retinanet-depth']
+    row = report['matrix'][setting]
     best = row['hgd_vs_best_peer']
     methods = row['methods']
     hgd, peer = methods[best['method']], methods[best['reference']]
-    assert hgd['n'] >= 5 and peer['n'] >= 5
+    teacher = report['teachers'][setting]['bbox_mAP']
+    plain = methods['baseline']['mean']
+    closed = [100 * (m['mean'] - plain) / (teacher - plain)
+              for m in (hgd, peer)]
+    name = best['reference'].split('_')[0].upper()
+    versus = (f"HGD {hgd['mean']:.2f} mAP against the best tuned peer, "
+              f"{name}, at {peer['mean']:.2f}, a difference of "
+              f"{best['diff']:+.2f} [{best['low']:+.2f}, "
+              f"{best['high']:+.2f}]")
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    return dict(best=best, methods=methods, hgd=hgd, peer=peer,
+                closed=closed, name=name, versus=versus, readme=readme)
+
+
+def test_readme_setting_a_val_reading_follows_the_json():
+    """The README's reading of setting a on val (HGD and the best tuned
+    peer, their difference and interval, the gap closed) is the matrix's."""
+    reading = setting_reading('retinanet-depth')
+    best, methods = reading['best'], reading['methods']
+    assert reading['hgd']['n'] >= 5 and reading['peer']['n'] >= 5
     assert 0 < best['low'] < 0.05 and best['diff'] < 1.0, (
         'the README says: an interval that only just excludes 0, short of '
         'the +1.0 goal')
     assert {m: v['n'] for m, v in methods.items()} == {
         'baseline': 5, 'pkd_tuned': 5, 'mgd_tuned': 5, 'hgd_tuned': 7,
         'cwd_tuned': 7}, 'the README says: 5 seeds, HGD and CWD at 7'
-    teacher = report['teachers']['retinanet-depth']['bbox_mAP']
-    closed = ((hgd['mean'] - methods['baseline']['mean']) /
-              (teacher - methods['baseline']['mean']))
-    with open(osp.join(REPO, 'README.md')) as f:
-        readme = ' '.join(f.read().split())
-    name = best['reference'].split('_')[0].upper()
-    assert (f"HGD {hgd['mean']:.2f} mAP against the best tuned peer, "
-            f"{name}, at {peer['mean']:.2f}, a difference of "
-            f"{best['diff']:+.2f} [{best['low']:+.2f}, {best['high']:+.2f}]"
-            ) in readme
-    assert f'HGD closes {100 * closed:.0f} % of the teacher' in readme
+    assert reading['versus'] in reading['readme']
+    assert (f"HGD closes {reading['closed'][0]:.0f} % of the teacher"
+            in reading['readme'])
 
 
 def test_readme_setting_b_teacher_follows_the_manifest():
@@ -321,27 +334,13 @@ def test_readme_setting_b_val_reading_follows_the_json():
     """The README's reading of setting b on val (the two-stage detector at
     setting a's weights: the best tuned peer ahead of HGD, the interval
     below 0, the gap each closes) is the matrix's."""
-    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
-        report = json.load(f)
-    row = report['matrix']['faster-rcnn-depth']
-    best = row['hgd_vs_best_peer']
-    methods = row['methods']
-    hgd, peer = methods[best['method']], methods[best['reference']]
+    reading = setting_reading('faster-rcnn-depth')
+    best, name, closed = reading['best'], reading['name'], reading['closed']
     assert best['method'] == 'hgd_tuned' and best['reference'].endswith(
         '_tuned')
-    assert hgd['n'] >= 5 and peer['n'] >= 5
+    assert reading['hgd']['n'] >= 5 and reading['peer']['n'] >= 5
     assert best['high'] < 0, 'the README says: the peer leads'
-    teacher = report['teachers']['faster-rcnn-depth']['bbox_mAP']
-    plain = methods['baseline']['mean']
-    closed = [100 * (m['mean'] - plain) / (teacher - plain)
-              for m in (hgd, peer)]
-    with open(osp.join(REPO, 'README.md')) as f:
-        readme = ' '.join(f.read().split())
-    name = best['reference'].split('_')[0].upper()
     assert (f"Setting b (`faster-rcnn-depth`), 5 seeds at setting a's "
-            f"weights unchanged: HGD {hgd['mean']:.2f} mAP against the best "
-            f"tuned peer, {name}, at {peer['mean']:.2f}, a difference of "
-            f"{best['diff']:+.2f} [{best['low']:+.2f}, {best['high']:+.2f}]"
-            ) in readme
+            f"weights unchanged: {reading['versus']}") in reading['readme']
     assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
-            f"there, {name} {closed[1]:.0f} %") in readme
+            f"there, {name} {closed[1]:.0f} %") in reading['readme']

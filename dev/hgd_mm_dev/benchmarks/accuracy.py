@@ -29,7 +29,7 @@ from . import study
 from .accuracy_report import PEERS, markdown, plot
 from .provenance import arm_key
 from .settings_matrix import NARROW_FPN, matrix_summary, plot_matrix
-from .mechanisms import mechanism_arm
+from .mechanisms import parse_mechanism_name
 from .tuning import arm_named, candidate_name, on_setting
 from .weight_sweep import TUNED, WEIGHTED, load_tuned_weights
 
@@ -173,7 +173,7 @@ def candidate_comparisons(runs: Sequence[dict]) -> List[Tuple[str, str]]:
     ``runs`` (so a later run of the benchmark keeps the comparison)."""
     rows = dict.fromkeys(
         r['method'] for r in runs if ':' in r['method'] and
-        mechanism_arm(r['method'].split(':', 1)[1]) is not None)
+        parse_mechanism_name(r['method'].split(':', 1)[1]) is not None)
     return [(row, row.split(':', 1)[0] + f':hgd{TUNED}') for row in rows]
 
 

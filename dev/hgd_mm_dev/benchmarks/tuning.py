@@ -23,7 +23,7 @@ from . import study
 from .weight_averaging import EMA_SUFFIX, split_ema_name, with_ema
 from .accuracy_report import markdown, setting_lead
 from .mechanisms import (MECHANISMS, PREFIX, mechanism_arm,
-                         mechanism_reference)
+                         mechanism_reference, parse_mechanism_name)
 from .weight_sweep import (MULTIPLIERS, WEIGHTED, parse_arm_name, sweep_arm,
                            sweep_arms, sweep_markdown, sweep_summary)
 
@@ -130,7 +130,6 @@ V3_CANDIDATES: Dict[str, study.Arm] = {
 }
 #: The arm every v3 candidate is compared with.
 V3_REFERENCE = 'v3:v2'
-
 #: The weight sweep's arms, by name (``pkd@x0.5``, ...).
 SWEEP: Dict[str, study.Arm] = {arm.name: arm for arm in sweep_arms()}
 ARMS: Dict[str, study.Arm] = {**CANDIDATES, **SWEEP, **V3_CANDIDATES}
@@ -268,7 +267,7 @@ def swept_methods(per_method: dict, candidates: Sequence[str]) -> dict:
     references = {'hgd@x1'} if any(c in V3_CANDIDATES
                                    for c in candidates) else set()
     references |= {mechanism_reference(c) for c in candidates
-                   if mechanism_arm(c) is not None}
+                   if parse_mechanism_name(c) is not None}
     reference_only = not any(c.startswith('hgd@') and c not in references
                              for c in candidates)
     return {m: stats for m, stats in per_method.items()
@@ -334,7 +333,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     comparisons += [(c, V3_REFERENCE) for c in names
                     if c in V3_CANDIDATES and c != V3_REFERENCE]
     comparisons += [(c, mechanism_reference(c)) for c in names
-                    if mechanism_arm(c) is not None and
+                    if parse_mechanism_name(c) is not None and
                     mechanism_reference(c) in reported]
     summary = study.summarize(runs, comparisons)
     report = dict(
