@@ -63,3 +63,13 @@ def test_setting_methods_choose_the_rows_a_setting_runs():
     assert len(accuracy.setting_arms('retinanet-depth', tuned)) == 4
     with pytest.raises(SystemExit):
         accuracy.parse_args(['--setting-methods', 'fbkd'])
+
+
+def test_the_reports_seeds_are_those_its_runs_hold():
+    """A report resumed with more seeds of one row names every seed its
+    runs hold, not only the last invocation's."""
+    runs = [dict(method='baseline', seed=s) for s in (0, 1, 2, 3, 4)]
+    runs += [dict(method='retinanet-depth:hgd_tuned', seed=s) for s in (5, 6)]
+    runs += [dict(method='hgd_no-micro', seed=s) for s in (2, 0, 1)]
+    assert accuracy.seeds_held(runs) == dict(
+        seeds=[0, 1, 2, 3, 4, 5, 6], ablation_seeds=[0, 1, 2])

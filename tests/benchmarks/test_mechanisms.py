@@ -67,22 +67,26 @@ def distiller_of(options):
 @pytest.mark.parametrize('mechanism, group', [
     ('hierarchy', 'backbone'), ('hierarchy@bb0.25', 'backbone'),
     ('hierarchy+decay', 'backbone'), ('hints', 'hint'),
-    ('hints+decay', 'hint'), ('review', 'hint'),
+    ('hints+decay', 'hint'), ('review', 'hint'), ('review@hint0.5', 'hint'),
+    ('review@hint2', 'hint'), ('review@hint4', 'hint'),
     ('cross-head', 'cross_head')])
 def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
     """Every mechanism arm builds: the neck levels keep their weights (1/5
-    each: a group added never dilutes them), its own group is there, at a
-    quarter of the neck's weight or decaying where its name says so, and
-    the whole runs at the arm's total weight."""
+    each: a group added never dilutes them), its own group is there, at
+    the weight its name gives beside the neck's (else the neck's) or
+    decaying where its name says so, and the whole runs at the arm's total
+    weight."""
     assert set(MECHANISMS) == {
         'hierarchy', 'hierarchy@bb0.25', 'hierarchy+decay', 'hints',
-        'hints+decay', 'review', 'cross-head'}
+        'hints+decay', 'review', 'review@hint0.5', 'review@hint2',
+        'review@hint4', 'cross-head'}
     distiller = distiller_of(
         arm_named(f'hgd+{mechanism}@x0.5').options)
     assert distiller.schedule() == pytest.approx(15.0 * 0.5)
     macro = distiller.macro
     assert group in macro.stage_groups
-    share = 0.25 if mechanism.endswith('@bb0.25') else 1.0
+    share = {'hierarchy@bb0.25': 0.25, 'review@hint0.5': 0.5,
+             'review@hint2': 2.0, 'review@hint4': 4.0}.get(mechanism, 1.0)
     for g, weight in zip(macro.stage_groups, macro.stage_weights):
         expected = (share if g == group else 1.0) / macro.stage_groups.count(g)
         assert float(weight) == pytest.approx(expected)

@@ -306,6 +306,20 @@ def kept_fields(committed: dict, kept: Sequence[dict]) -> dict:
             m.endswith(TUNED) for m in names) else None)
 
 
+def seeds_held(runs: Sequence[dict]) -> Dict[str, List[int]]:
+    """The seeds the report's runs hold (``seeds``: of the methods and
+    settings, ``ablation_seeds``: of the main pair's ablations), whichever
+    invocation ran them: a report resumed with ``--seeds 5 6`` keeps the
+    runs of seeds 0-4 too."""
+    def seeds_of(chosen: Sequence[dict]) -> List[int]:
+        return sorted({r['seed'] for r in chosen})
+
+    return dict(
+        seeds=seeds_of([r for r in runs if r['method'] not in ABLATIONS]),
+        ablation_seeds=seeds_of([r for r in runs
+                                 if r['method'] in ABLATIONS]))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run (or resume) the benchmark and write its report; return it.
 
@@ -361,7 +375,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             arm_options={**earlier['arm_options'],
                          **{arm.name: arm.options
                             for arm, _ in plan if arm.options}},
-            seeds=args.seeds, ablation_seeds=args.ablation_seeds,
+            **seeds_held(runs),
             options=setting.base_options,
             tuned=dict(report=args.tuned, weights=tuned,
                        settings_report=args.settings_tuned or args.tuned,

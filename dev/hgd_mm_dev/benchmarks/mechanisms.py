@@ -19,6 +19,12 @@ __all__ = ['Mechanism', 'MECHANISMS', 'PREFIX', 'parse_mechanism_name',
 HGD = 'model.distiller.'
 #: The prefix of a mechanism arm's name.
 PREFIX = 'hgd+'
+#: Review-style fusion of the student's stages, compared by the
+#: hierarchical context loss (the stage group ``hint``).
+REVIEW = {HGD + 'hints.type': 'ReviewHints',
+          HGD + 'backbone_normalization': 'stage_std'}
+#: The weights of review's group tried beside the neck group's (1).
+REVIEW_GROUP_WEIGHTS = (0.5, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,12 @@ MECHANISMS: Dict[str, Mechanism] = {
     'hints+decay': Mechanism({
         HGD + 'hints.type': 'TeacherNeckHints',
         HGD + 'macro.group_schedules.hint.decay': 'cosine'}),
-    'review': Mechanism({HGD + 'hints.type': 'ReviewHints',
-                         HGD + 'backbone_normalization': 'stage_std'}),
+    'review': Mechanism(REVIEW),
+    # review's group at another weight beside the neck's (1): it added
+    # +0.70 on setting a's tune split at 1 and cost -0.60 on the main pair's
+    **{f'review@hint{weight:g}': Mechanism({
+        **REVIEW, HGD + 'macro.group_weights.hint': weight})
+       for weight in REVIEW_GROUP_WEIGHTS},
     'cross-head': Mechanism({HGD + 'cross_head.type': 'CrossHeadLoss'},
                             beyond_fpn=False),
 }
