@@ -23,7 +23,7 @@ def test_names_parse_into_a_mechanism_and_a_multiplier():
                   'v3:hints'):
         assert parse_mechanism_name(other) is None, other
     assert [m for m in MECHANISMS if not MECHANISMS[m].beyond_fpn] == [
-        'cross-head']
+        'cross-head', 'fixed-macro', 'no-micro', 'no-teacher-confidence']
 
 
 def test_mechanism_arms_add_one_mechanism_to_the_sweeps_hgd():
@@ -79,7 +79,8 @@ def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
     assert set(MECHANISMS) == {
         'hierarchy', 'hierarchy@bb0.25', 'hierarchy+decay', 'hints',
         'hints+decay', 'review', 'review@hint0.5', 'review@hint2',
-        'review@hint4', 'cross-head'}
+        'review@hint4', 'cross-head', 'fixed-macro', 'no-micro',
+        'no-teacher-confidence'}
     distiller = distiller_of(
         arm_named(f'hgd+{mechanism}@x0.5').options)
     assert distiller.schedule() == pytest.approx(15.0 * 0.5)
@@ -93,3 +94,32 @@ def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
     decays = {g: s.decay for g, s in macro.group_schedules.items()}
     assert decays == ({group: 'cosine'} if mechanism.endswith('+decay')
                       else {})
+
+
+def test_each_default_switched_off_is_the_main_pairs_ablation():
+    """``hgd+fixed-macro``, ``hgd+no-micro`` and ``hgd+no-teacher-confidence``
+    are the sweep's HGD with one default off: the option is the one the
+    main pair's ablation config sets, and the distiller built from the arm
+    lacks the mechanism its reference has."""
+    from mmengine.config import Config
+
+    from hgd_mm_dev.benchmarks.accuracy import ABLATIONS
+    for variant in ('fixed-macro', 'no-micro', 'no-teacher-confidence'):
+        ablation = Config.fromfile(ABLATIONS[f'hgd_{variant}'].config)
+        for key, value in MECHANISMS[variant].options.items():
+            node = ablation
+            for part in key.split('.'):
+                node = node[part]
+            assert node == value, (variant, key)
+    reference = distiller_of(arm_named('hgd@x0.125').options)
+    assert reference.macro.mode == 'gap'
+    assert reference.micro is not None and reference.micro.teacher_share > 0
+    fixed = distiller_of(arm_named('hgd+fixed-macro@x0.125').options)
+    assert fixed.macro.mode == 'fixed' and fixed.micro is not None
+    assert distiller_of(arm_named('hgd+no-micro@x0.125').options).micro is None
+    no_confidence = distiller_of(
+        arm_named('hgd+no-teacher-confidence@x0.125').options)
+    assert no_confidence.micro is not None
+    assert no_confidence.micro.teacher_share == 0.0
+    assert no_confidence.macro.mode == 'gap'
+    assert no_confidence.schedule() == pytest.approx(15.0 * 0.125)

@@ -1,6 +1,8 @@
 """HGD v3's mechanisms as arms of a study, on HGD as shipped at a weight of
 the sweep's: ``hgd+<mechanism>@x<multiplier>`` is the weight sweep's
-``hgd@x<multiplier>`` (its reference) with one mechanism on.
+``hgd@x<multiplier>`` (its reference) with one mechanism on, or one of
+its defaults off (``hgd+no-micro@x0.125``: the ablations of the main pair's
+``accuracy.py --ablations``, on any setting's tune split at a swept weight).
 
 HGD v3's first candidates (:data:`.tuning.V3_CANDIDATES`) ran at the
 shipped weight, 8x the weight later tuned on both RetinaNet pairs; every
@@ -29,10 +31,11 @@ REVIEW_GROUP_WEIGHTS = (0.5, 2.0, 4.0)
 
 @dataclass(frozen=True)
 class Mechanism:
-    """One of HGD's mechanisms, switched on by options.
+    """One of HGD's mechanisms, switched on (or a default one off) by
+    options.
 
     Args:
-        options: the ``--cfg-options`` that switch it on.
+        options: the ``--cfg-options`` that switch it on (or off).
         beyond_fpn: whether it guides more of the hierarchy than the FPN
             levels (HGD v3's goal: on by default, adding accuracy).
     """
@@ -61,6 +64,12 @@ MECHANISMS: Dict[str, Mechanism] = {
        for weight in REVIEW_GROUP_WEIGHTS},
     'cross-head': Mechanism({HGD + 'cross_head.type': 'CrossHeadLoss'},
                             beyond_fpn=False),
+    # HGD's defaults switched off, one at a time (configs/mini/ablations/):
+    # which of them fails to travel to another detector
+    'fixed-macro': Mechanism({HGD + 'macro.mode': 'fixed'}, beyond_fpn=False),
+    'no-micro': Mechanism({HGD + 'micro': None}, beyond_fpn=False),
+    'no-teacher-confidence': Mechanism({HGD + 'micro.teacher_share': 0.0},
+                                       beyond_fpn=False),
 }
 
 
