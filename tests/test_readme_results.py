@@ -344,3 +344,37 @@ def test_readme_setting_b_val_reading_follows_the_json():
             f"weights unchanged: {reading['versus']}") in reading['readme']
     assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
             f"there, {name} {closed[1]:.0f} %") in reading['readme']
+
+
+def test_readme_setting_d_val_reading_follows_the_json():
+    """The README's reading of setting d on val (across families at setting
+    a's weights: HGD ahead of the best tuned peer with the interval above
+    0, the gap each closes, the plain student's spread and the backbones'
+    pre-training accuracies behind the weak student) is the JSON's."""
+    reading = setting_reading('resnet-mobilenetv2')
+    best, name, closed = reading['best'], reading['name'], reading['closed']
+    readme = reading['readme']
+    assert best['method'] == 'hgd_tuned' and best['low'] > 0, (
+        'the README says: HGD\'s defaults travel best')
+    assert {m: v['n'] for m, v in reading['methods'].items()} == {
+        m: 5 for m in ('baseline', 'hgd_tuned', 'pkd_tuned', 'cwd_tuned',
+                       'mgd_tuned')}, 'the README says: 5 seeds'
+    assert (f"5 seeds at setting a's weights unchanged: {reading['versus']}"
+            in readme)
+    assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
+            f"there, {name} {closed[1]:.0f} %") in readme
+    plain = reading['methods']['baseline']
+    half = (best['high'] - best['low']) / 2
+    assert plain['std'] > 0.5 and half > 0.7, 'the README says: Sharper missed'
+    assert (f"({plain['mean']:.2f} mAP plain)" in readme and
+            f"seed std ({plain['std']:.2f}) and the interval "
+            f"(+-{half:.2f}) miss" in readme)
+    with open(osp.join(REPO, 'dev', 'reference', 'manifest.json')) as f:
+        accuracy = {e['name']: e['record']['val_accuracy']
+                    for e in json.load(f).values()
+                    if e['kind'] == 'pretrained'}
+    assert (f"MobileNetV2 backbone reaches "
+            f"{accuracy['mobilenetv2-x0.5']:.2f} held-out crop accuracy" in
+            readme)
+    assert (f"ResNet-18 at width 32 reaches "
+            f"{accuracy['resnet18-w32']:.2f}" in readme)
