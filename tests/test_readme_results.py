@@ -378,3 +378,24 @@ def test_readme_setting_d_val_reading_follows_the_json():
             readme)
     assert (f"ResNet-18 at width 32 reaches "
             f"{accuracy['resnet18-w32']:.2f}" in readme)
+
+
+def test_readme_setting_c_val_reading_follows_the_json():
+    """The README's reading of setting c on val (the anchor-free detector at
+    setting a's weights: HGD ahead of the best tuned peer with the interval
+    above 0, the gap each closes, the teacher's score) is the JSON's."""
+    reading = setting_reading('fcos-depth')
+    best, name, closed = reading['best'], reading['name'], reading['closed']
+    readme = reading['readme']
+    assert best['method'] == 'hgd_tuned' and best['low'] > 0, (
+        'the README says: HGD\'s defaults travel to the anchor-free detector')
+    assert all(v['n'] == 5 for v in reading['methods'].values()), (
+        'the README says: 5 seeds')
+    assert (f"Setting c (`fcos-depth`: anchor-free, FCOS R34-w32 -> "
+            f"R18-w32), 5 seeds at setting a's weights unchanged: "
+            f"{reading['versus']}") in readme
+    assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
+            f"there, {name} {closed[1]:.0f} %") in readme
+    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
+        teacher = json.load(f)['teachers']['fcos-depth']['bbox_mAP']
+    assert f"FCOS R34-w32, {teacher:.1f} `val` mAP" in readme
