@@ -399,3 +399,32 @@ def test_readme_setting_c_val_reading_follows_the_json():
     with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
         teacher = json.load(f)['teachers']['fcos-depth']['bbox_mAP']
     assert f"FCOS R34-w32, {teacher:.1f} `val` mAP" in readme
+
+
+def test_readme_reviews_group_weight_follows_the_json():
+    """The README's reading of review's group weight (review minus HGD at
+    0.5, 1, 2 and 4 on both pairs' tune splits: none above HGD on both) is
+    what the two tuning reports say."""
+    weights = ('hgd+review@hint0.5@x0.125', 'hgd+review@x0.125',
+               'hgd+review@hint2@x0.125', 'hgd+review@hint4@x0.125')
+    found = {}
+    for name in ('tuning_v3-mechanisms_retinanet-depth',
+                 'tuning_v3-mechanisms'):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            found[name] = {d['method']: d for d in
+                           json.load(f)['summary']['differences']
+                           if d['reference'] == 'hgd@x0.125'}
+    depth = [found['tuning_v3-mechanisms_retinanet-depth'][w] for w in weights]
+    main = [found['tuning_v3-mechanisms'][w] for w in weights]
+    assert all(d['n_a'] >= 3 for d in depth) and all(
+        d['n_a'] >= 2 for d in main)
+    assert not any(a['diff'] > 0 and b['diff'] > 0
+                   for a, b in zip(depth, main)), (
+        'the README says: no weight is above HGD on both pairs')
+    assert all(d[3]['diff'] == min(x['diff'] for x in d)
+               for d in (depth, main)), 'the README says: 4 costs most'
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert ('setting a (3 seeds): {:+.2f}, {:+.2f}, {:+.2f}, {:+.2f}; main '
+            'pair (2 seeds): {:+.2f}, {:+.2f}, {:+.2f}, {:+.2f} mAP'.format(
+                *(d['diff'] for d in depth + main))) in readme
