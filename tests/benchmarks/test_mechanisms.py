@@ -23,7 +23,8 @@ def test_names_parse_into_a_mechanism_and_a_multiplier():
                   'v3:hints'):
         assert parse_mechanism_name(other) is None, other
     assert [m for m in MECHANISMS if not MECHANISMS[m].beyond_fpn] == [
-        'cross-head', 'fixed-macro', 'no-micro', 'no-teacher-confidence']
+        'distribution@g1', 'distribution@g3', 'cross-head', 'fixed-macro',
+        'no-micro', 'no-teacher-confidence']
 
 
 def test_mechanism_arms_add_one_mechanism_to_the_sweeps_hgd():
@@ -79,8 +80,8 @@ def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
     assert set(MECHANISMS) == {
         'hierarchy', 'hierarchy@bb0.25', 'hierarchy+decay', 'hints',
         'hints+decay', 'review', 'review@hint0.5', 'review@hint2',
-        'review@hint4', 'cross-head', 'fixed-macro', 'no-micro',
-        'no-teacher-confidence'}
+        'review@hint4', 'distribution@g1', 'distribution@g3', 'cross-head',
+        'fixed-macro', 'no-micro', 'no-teacher-confidence'}
     distiller = distiller_of(
         arm_named(f'hgd+{mechanism}@x0.5').options)
     assert distiller.schedule() == pytest.approx(15.0 * 0.5)
@@ -123,3 +124,19 @@ def test_each_default_switched_off_is_the_main_pairs_ablation():
     assert no_confidence.micro.teacher_share == 0.0
     assert no_confidence.macro.mode == 'gap'
     assert no_confidence.schedule() == pytest.approx(15.0 * 0.125)
+
+
+@pytest.mark.parametrize('gamma', [1.0, 3.0])
+def test_distribution_arms_add_the_channel_divergence_to_the_levels(gamma):
+    """``hgd+distribution@g<gamma>`` is the sweep's HGD whose imitation loss
+    adds gamma times the channel-wise divergence to its feature term, on the
+    same neck levels, weights and total weight as its reference."""
+    arm = arm_named(f'hgd+distribution@g{gamma:g}@x0.125')
+    distiller = distiller_of(arm.options)
+    loss = distiller.imitation_loss
+    assert (loss.attention, loss.gamma, loss.alpha, loss.tau) == (
+        'channel_distribution', gamma, 1.0, 1.0)
+    reference = distiller_of(arm_named('hgd@x0.125').options)
+    assert reference.imitation_loss.gamma == 0.0
+    assert distiller.macro.stage_groups == reference.macro.stage_groups
+    assert distiller.schedule() == pytest.approx(reference.schedule())

@@ -27,6 +27,11 @@ REVIEW = {HGD + 'hints.type': 'ReviewHints',
           HGD + 'backbone_normalization': 'stage_std'}
 #: The weights of review's group tried beside the neck group's (1).
 REVIEW_GROUP_WEIGHTS = (0.5, 2.0, 4.0)
+#: The weights (gamma, beside the feature term's 1) of the hands-on term
+#: that shows each channel where its teacher channel fires (CWD's
+#: channel-wise divergence): 3 gives each FPN level about CWD's tuned
+#: strength on both RetinaNet pairs at the total weight x0.125.
+DISTRIBUTION_WEIGHTS = (1.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,10 @@ MECHANISMS: Dict[str, Mechanism] = {
     **{f'review@hint{weight:g}': Mechanism({
         **REVIEW, HGD + 'macro.group_weights.hint': weight})
        for weight in REVIEW_GROUP_WEIGHTS},
+    **{f'distribution@g{gamma:g}': Mechanism({
+        HGD + 'loss.gamma': gamma,
+        HGD + 'loss.attention': 'channel_distribution'}, beyond_fpn=False)
+       for gamma in DISTRIBUTION_WEIGHTS},
     'cross-head': Mechanism({HGD + 'cross_head.type': 'CrossHeadLoss'},
                             beyond_fpn=False),
     # HGD's defaults switched off, one at a time (configs/mini/ablations/):

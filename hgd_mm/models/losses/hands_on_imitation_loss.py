@@ -8,7 +8,7 @@ from torch import nn
 
 from mmrazor.registry import MODELS
 
-ATTENTIONS = ('spatial', 'spatial_channel')
+ATTENTIONS = ('spatial', 'spatial_channel', 'channel_distribution')
 
 
 def spatial_attention(feature: torch.Tensor) -> torch.Tensor:
@@ -32,6 +32,20 @@ def cosine_distance(student: torch.Tensor,
                                     eps=1e-8)).clamp_min(0).mean()
 
 
+def channel_distribution_distance(student: torch.Tensor,
+                                  teacher: torch.Tensor,
+                                  tau: float) -> torch.Tensor:
+    """Mean over images and channels of ``tau^2 KL(p_T || p_S)``, where
+    ``p`` is a channel's softmax over positions at temperature ``tau``:
+    where each teacher channel fires, as a distribution (the
+    channel-wise divergence of CWD, Shu et al. 2021, as MMRazor computes
+    it)."""
+    log_student = F.log_softmax(student.flatten(2) / tau, dim=2)
+    log_teacher = F.log_softmax(teacher.flatten(2) / tau, dim=2)
+    divergence = (log_teacher.exp() * (log_teacher - log_student)).sum(2)
+    return divergence.mean() * tau**2
+
+
 @MODELS.register_module()
 class HandsOnImitationLoss(nn.Module):
     """L = alpha * feature term + gamma * attention term, for one stage.
@@ -49,7 +63,12 @@ class HandsOnImitationLoss(nn.Module):
       because standardisation turns post-ReLU zeros into ``-mu / sigma`` and
       the magnitude stops meaning "the teacher fires here". (Version 1, an
       L1 between softmax maps of the standardised features, lost 1.2 mAP on
-      the mini benchmark and out-pulled the feature term.)
+      the mini benchmark and out-pulled the feature term.) With
+      ``attention='channel_distribution'`` (HGD v3 candidate) the term is
+      per channel instead: ``tau^2 KL`` from the raw teacher channel's
+      softmax over positions to the raw student's
+      (:func:`channel_distribution_distance`), so each channel is shown
+      where its teacher counterpart fires, whatever its scale there.
 
     The teacher side is detached: no gradient reaches the teacher.
 
@@ -57,14 +76,20 @@ class HandsOnImitationLoss(nn.Module):
         alpha: weight of the feature term. Defaults to 1.0.
         gamma: weight of the attention term; 0 turns the measure into a
             (weighted) L2 feature loss. Defaults to 1.0.
-        attention: ``'spatial'`` (default) or ``'spatial_channel'``.
+        attention: ``'spatial'`` (default), ``'spatial_channel'`` or
+            ``'channel_distribution'``.
+        tau: the softmax temperature of ``'channel_distribution'``.
+            Defaults to 1.0 (CWD's on RetinaNet).
     """
 
     def __init__(self,
                  alpha: float = 1.0,
                  gamma: float = 1.0,
-                 attention: str = 'spatial') -> None:
+                 attention: str = 'spatial',
+                 tau: float = 1.0) -> None:
         super().__init__()
+        if tau <= 0:
+            raise ValueError(f'HandsOnImitationLoss: tau={tau} must be > 0.')
         if alpha < 0 or gamma < 0:
             raise ValueError(f'HandsOnImitationLoss: alpha={alpha} and '
                              f'gamma={gamma} must be >= 0.')
@@ -74,6 +99,7 @@ class HandsOnImitationLoss(nn.Module):
         self.alpha = alpha
         self.gamma = gamma
         self.attention = attention
+        self.tau = tau
 
     def feature_term(self,
                      student: torch.Tensor,
@@ -94,6 +120,9 @@ class HandsOnImitationLoss(nn.Module):
     def attention_term(self, student_raw: torch.Tensor,
                        teacher_raw: torch.Tensor) -> torch.Tensor:
         teacher_raw = teacher_raw.detach()
+        if self.attention == 'channel_distribution':
+            return channel_distribution_distance(student_raw, teacher_raw,
+                                                 self.tau)
         spatial = cosine_distance(
             spatial_attention(student_raw), spatial_attention(teacher_raw))
         if self.attention == 'spatial':

@@ -145,3 +145,83 @@ def test_feature_term_has_the_bits_of_the_plain_formula(use_weights):
     (plain_loss * 1.7).backward()
     assert torch.equal(fused_loss, plain_loss)
     assert torch.equal(fused.grad, plain.grad)
+
+
+def reference_channel_distribution(student_raw, teacher_raw, tau):
+    """tau^2 KL(p_T || p_S) per (image, channel), p a softmax over the
+    positions, averaged: written out with loops."""
+    batch, channels = student_raw.shape[:2]
+    total = 0.0
+    for b in range(batch):
+        for c in range(channels):
+            s = [v / tau for v in student_raw[b, c].flatten().tolist()]
+            t = [v / tau for v in teacher_raw[b, c].flatten().tolist()]
+            s_norm = math.log(sum(math.exp(v) for v in s))
+            t_norm = math.log(sum(math.exp(v) for v in t))
+            total += sum(
+                math.exp(tv - t_norm) * ((tv - t_norm) - (sv - s_norm))
+                for sv, tv in zip(s, t))
+    return tau**2 * total / (batch * channels)
+
+
+@pytest.mark.parametrize('tau', [1.0, 2.5])
+def test_channel_distribution_matches_loop_reference(tau):
+    generator = torch.Generator().manual_seed(7)
+    student, teacher, student_raw, teacher_raw = (torch.randn(
+        2, 3, 4, 5, generator=generator, dtype=torch.float64)
+        for _ in range(4))
+    weights = torch.rand(2, 4, 5, generator=generator, dtype=torch.float64)
+    loss = HandsOnImitationLoss(alpha=0.7, gamma=1.3,
+                                attention='channel_distribution', tau=tau)
+    feature_only = HandsOnImitationLoss(alpha=0.7, gamma=0.0)
+    expected = (feature_only(student, teacher, weights).item() +
+                1.3 * reference_channel_distribution(student_raw,
+                                                     teacher_raw, tau))
+    assert loss(student, teacher, weights, student_raw,
+                teacher_raw).item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_channel_distribution_matches_mmrazor_cwd():
+    # The same number as MMRazor's ChannelWiseDivergence at loss_weight 1.
+    from mmrazor.models.losses import ChannelWiseDivergence
+    generator = torch.Generator().manual_seed(8)
+    student, teacher = (torch.randn(3, 6, 5, 4, generator=generator)
+                        for _ in range(2))
+    ours = HandsOnImitationLoss(alpha=0.0, gamma=1.0,
+                                attention='channel_distribution', tau=2.0)
+    theirs = ChannelWiseDivergence(tau=2.0, loss_weight=1.0)
+    assert ours(student, teacher).item() == pytest.approx(
+        theirs(student, teacher).item(), rel=1e-5)
+
+
+def test_channel_distribution_is_shift_free_and_zero_on_the_teacher():
+    generator = torch.Generator().manual_seed(9)
+    student, teacher = (torch.randn(2, 4, 6, 6, generator=generator)
+                        for _ in range(2))
+    loss = HandsOnImitationLoss(alpha=0.0, gamma=1.0,
+                                attention='channel_distribution')
+    term = loss(student, teacher).item()
+    assert term > 0
+    # a per-channel offset does not move where a channel fires
+    offset = torch.randn(2, 4, 1, 1, generator=generator) * 10
+    assert loss(student + offset, teacher).item() == pytest.approx(
+        term, rel=1e-4)
+    assert loss(teacher + offset, teacher).item() == pytest.approx(
+        0.0, abs=1e-5)
+
+
+def test_channel_distribution_gradient_reaches_the_raw_student_only():
+    generator = torch.Generator().manual_seed(10)
+    student_hat, teacher_hat, student_raw, teacher_raw = (torch.randn(
+        2, 4, 5, 5, generator=generator, requires_grad=True)
+        for _ in range(4))
+    HandsOnImitationLoss(alpha=0.0, gamma=1.0,
+                         attention='channel_distribution')(
+        student_hat, teacher_hat, None, student_raw, teacher_raw).backward()
+    assert student_raw.grad is not None and student_raw.grad.abs().sum() > 0
+    assert teacher_raw.grad is None and teacher_hat.grad is None
+
+
+def test_non_positive_tau_is_refused():
+    with pytest.raises(ValueError, match='tau=0'):
+        HandsOnImitationLoss(attention='channel_distribution', tau=0)
