@@ -428,3 +428,39 @@ def test_readme_reviews_group_weight_follows_the_json():
     assert ('setting a (3 seeds): {:+.2f}, {:+.2f}, {:+.2f}, {:+.2f}; main '
             'pair (2 seeds): {:+.2f}, {:+.2f}, {:+.2f}, {:+.2f} mAP'.format(
                 *(d['diff'] for d in depth + main))) in readme
+
+
+def test_readme_distribution_term_on_tune_follows_the_json():
+    """The README's reading of the channel-distribution term on the tune
+    splits (HGD with it minus HGD at g = 1 and 3 on settings b, a and the
+    main pair; setting b's HGD, HGD with it, and CWD) is the three tuning
+    reports'."""
+    found = {}
+    for pair, name in (('b', 'tuning_v3-distribution_faster-rcnn-depth'),
+                       ('a', 'tuning_v3-distribution_retinanet-depth'),
+                       ('main', 'tuning_v3-distribution')):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            found[pair] = json.load(f)['summary']
+    g1, g3 = 'hgd+distribution@g1@x0.125', 'hgd+distribution@g3@x0.125'
+
+    def diff(pair, arm):
+        d = next(d for d in found[pair]['differences']
+                 if (d['method'], d['reference']) == (arm, 'hgd@x0.125'))
+        assert d['n_a'] >= 2 and d['n_b'] >= 2
+        return d['diff']
+
+    ones = [diff(pair, g1) for pair in ('b', 'a', 'main')]
+    threes = [diff(pair, g3) for pair in ('b', 'a', 'main')]
+    assert all(d > 0 for d in ones), 'the README says: above HGD on all'
+    assert all(a >= b for a, b in zip(ones, threes)), 'g = 1 is the pick'
+    b = found['b']['methods']
+    hgd, with_term, cwd = (b[m]['mean']
+                           for m in ('hgd@x0.125', g1, 'cwd@x0.125'))
+    assert abs(with_term - cwd) < 0.05 < cwd - hgd, 'level with CWD on b'
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert ('pairs: setting b {:+.2f}, setting a {:+.2f}, main pair {:+.2f} '
+            'mAP (`g` = 3: {:+.2f}, {:+.2f}, {:+.2f})'.format(
+                *ones, *threes)) in readme
+    assert (f'HGD level with CWD ({hgd:.2f} -> {with_term:.2f} mAP, CWD '
+            f'{cwd:.2f}), where HGD was {cwd - hgd:.2f} below it') in readme

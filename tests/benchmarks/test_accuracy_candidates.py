@@ -18,13 +18,19 @@ def test_a_candidate_runs_on_the_settings_hgd_config_under_its_name():
         pytest.approx(15.0 * 0.125)
 
 
-def test_each_candidate_row_is_compared_with_its_settings_tuned_hgd():
+def test_each_candidate_row_is_compared_with_its_settings_tuned_rows():
+    """With its setting's tuned HGD, and with each tuned peer of that
+    setting the runs hold (never another setting's, never a shipped row)."""
     runs = [dict(method=m) for m in (
         'retinanet-depth:hgd_tuned', 'retinanet-depth:hgd+hints@x0.125',
         'retinanet-depth:hgd+hints@x0.125', 'faster-rcnn-depth:hgd+review@x1',
-        'v3:hints', 'hgd', 'retinanet-depth:cwd_tuned')]
+        'v3:hints', 'hgd', 'retinanet-depth:cwd_tuned',
+        'retinanet-depth:pkd_tuned', 'retinanet-depth:pkd', 'cwd_tuned',
+        'fcos-depth:mgd_tuned')]
     assert accuracy.candidate_comparisons(runs) == [
         ('retinanet-depth:hgd+hints@x0.125', 'retinanet-depth:hgd_tuned'),
+        ('retinanet-depth:hgd+hints@x0.125', 'retinanet-depth:pkd_tuned'),
+        ('retinanet-depth:hgd+hints@x0.125', 'retinanet-depth:cwd_tuned'),
         ('faster-rcnn-depth:hgd+review@x1', 'faster-rcnn-depth:hgd_tuned')]
 
 

@@ -169,12 +169,20 @@ def candidate_arms(name: str,
 
 def candidate_comparisons(runs: Sequence[dict]) -> List[Tuple[str, str]]:
     """Each setting's HGD-with-a-mechanism row (``<setting>:hgd+...``)
-    against its ``<setting>:hgd_tuned`` row, for every such row in
-    ``runs`` (so a later run of the benchmark keeps the comparison)."""
-    rows = dict.fromkeys(
-        r['method'] for r in runs if ':' in r['method'] and
-        parse_mechanism_name(r['method'].split(':', 1)[1]) is not None)
-    return [(row, row.split(':', 1)[0] + f':hgd{TUNED}') for row in rows]
+    against its ``<setting>:hgd_tuned`` row and, where the runs hold them,
+    its tuned peers' rows (``<setting>:<peer>_tuned``: whether the
+    candidate would lead where HGD does not), for every such row in
+    ``runs`` (so a later run of the benchmark keeps the comparisons)."""
+    methods = dict.fromkeys(r['method'] for r in runs)
+    rows = [m for m in methods if ':' in m and
+            parse_mechanism_name(m.split(':', 1)[1]) is not None]
+    pairs = []
+    for row in rows:
+        setting = row.split(':', 1)[0]
+        pairs.append((row, f'{setting}:hgd{TUNED}'))
+        pairs += [(row, f'{setting}:{peer}{TUNED}') for peer in PEERS
+                  if f'{setting}:{peer}{TUNED}' in methods]
+    return pairs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
