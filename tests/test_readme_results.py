@@ -191,7 +191,8 @@ def test_readme_setting_a_sweep_reading_follows_the_json():
 def setting_reading(setting):
     """A setting's row of accuracy.json's matrix, as the README reads it:
     the matrix row's HGD and best peer, the gap each closes (%), the peer's
-    name and the README's sentence on them, and the README's text."""
+    name, the README's sentences on them (``versus``; ``gap``, for the
+    settings beyond a) and the README's text."""
     with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
         report = json.load(f)
     row = report['matrix'][setting]
@@ -207,10 +208,13 @@ def setting_reading(setting):
               f"{name}, at {peer['mean']:.2f}, a difference of "
               f"{best['diff']:+.2f} [{best['low']:+.2f}, "
               f"{best['high']:+.2f}]")
+    gap = (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
+           f"there, {name} {closed[1]:.0f} %")
     with open(osp.join(REPO, 'README.md')) as f:
         readme = ' '.join(f.read().split())
     return dict(best=best, methods=methods, hgd=hgd, peer=peer,
-                closed=closed, name=name, versus=versus, readme=readme)
+                closed=closed, name=name, versus=versus, gap=gap,
+                readme=readme)
 
 
 def test_readme_setting_a_val_reading_follows_the_json():
@@ -335,15 +339,14 @@ def test_readme_setting_b_val_reading_follows_the_json():
     setting a's weights: the best tuned peer ahead of HGD, the interval
     below 0, the gap each closes) is the matrix's."""
     reading = setting_reading('faster-rcnn-depth')
-    best, name, closed = reading['best'], reading['name'], reading['closed']
+    best = reading['best']
     assert best['method'] == 'hgd_tuned' and best['reference'].endswith(
         '_tuned')
     assert reading['hgd']['n'] >= 5 and reading['peer']['n'] >= 5
     assert best['high'] < 0, 'the README says: the peer leads'
     assert (f"Setting b (`faster-rcnn-depth`), 5 seeds at setting a's "
             f"weights unchanged: {reading['versus']}") in reading['readme']
-    assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
-            f"there, {name} {closed[1]:.0f} %") in reading['readme']
+    assert reading['gap'] in reading['readme']
 
 
 def test_readme_setting_d_val_reading_follows_the_json():
@@ -352,7 +355,7 @@ def test_readme_setting_d_val_reading_follows_the_json():
     0, the gap each closes, the plain student's spread and the backbones'
     pre-training accuracies behind the weak student) is the JSON's."""
     reading = setting_reading('resnet-mobilenetv2')
-    best, name, closed = reading['best'], reading['name'], reading['closed']
+    best = reading['best']
     readme = reading['readme']
     assert best['method'] == 'hgd_tuned' and best['low'] > 0, (
         'the README says: HGD\'s defaults travel best')
@@ -361,8 +364,7 @@ def test_readme_setting_d_val_reading_follows_the_json():
                        'mgd_tuned')}, 'the README says: 5 seeds'
     assert (f"5 seeds at setting a's weights unchanged: {reading['versus']}"
             in readme)
-    assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
-            f"there, {name} {closed[1]:.0f} %") in readme
+    assert reading['gap'] in readme
     plain = reading['methods']['baseline']
     half = (best['high'] - best['low']) / 2
     assert plain['std'] > 0.5 and half > 0.7, 'the README says: Sharper missed'
@@ -385,7 +387,7 @@ def test_readme_setting_c_val_reading_follows_the_json():
     setting a's weights: HGD ahead of the best tuned peer with the interval
     above 0, the gap each closes, the teacher's score) is the JSON's."""
     reading = setting_reading('fcos-depth')
-    best, name, closed = reading['best'], reading['name'], reading['closed']
+    best = reading['best']
     readme = reading['readme']
     assert best['method'] == 'hgd_tuned' and best['low'] > 0, (
         'the README says: HGD\'s defaults travel to the anchor-free detector')
@@ -394,8 +396,7 @@ def test_readme_setting_c_val_reading_follows_the_json():
     assert (f"Setting c (`fcos-depth`: anchor-free, FCOS R34-w32 -> "
             f"R18-w32), 5 seeds at setting a's weights unchanged: "
             f"{reading['versus']}") in readme
-    assert (f"HGD closes {closed[0]:.0f} % of the teacher - student gap "
-            f"there, {name} {closed[1]:.0f} %") in readme
+    assert reading['gap'] in readme
     with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
         teacher = json.load(f)['teachers']['fcos-depth']['bbox_mAP']
     assert f"FCOS R34-w32, {teacher:.1f} `val` mAP" in readme
