@@ -269,6 +269,34 @@ def test_tuned_weights_of_other_code_are_refused(tmp_path):
         'model.distiller.schedule.loss_weight': 7.5}
 
 
+def test_only_the_rows_about_to_run_must_be_tuned_by_todays_code(tmp_path):
+    """HGD's sweep made by other code blocks HGD's tuned rows, never more
+    seeds of PKD's (``checked``): the weights are returned as recorded."""
+    import json
+
+    from hgd_mm_dev.benchmarks import accuracy, study
+    runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5],
+                    'pkd@x0.5': [39.0, 39.5], 'pkd@x1': [38.0, 38.2]})
+    setting = study.Setting(data_root='d', split='tune',
+                            teacher={'checkpoint': 'teacher.pth'},
+                            teacher_split_metrics={}, base_options={},
+                            quick=False)
+    key = accuracy.current_key(setting)
+    pkd_now = key(sweep.sweep_arm('pkd', 0.5))
+    for run in runs:
+        run['arm_key'] = pkd_now if run['method'] == 'pkd@x0.5' else 'old'
+    report = tmp_path / 'tuning.json'
+    report.write_text(json.dumps(dict(runs=runs, sweep=sweep.sweep_summary(
+        summarize(runs, [])['methods']))))
+    tuned = sweep.load_tuned_weights(str(report), key, checked=['pkd'])
+    assert sorted(tuned) == ['hgd', 'pkd']
+    assert tuned['hgd'] == {'model.distiller.schedule.loss_weight': 7.5}
+    for checked in (['hgd', 'pkd'], None):
+        with pytest.raises(ValueError, match=r'hgd \(hgd@x0\.5 ran as arm '
+                           r'key old'):
+            sweep.load_tuned_weights(str(report), key, checked=checked)
+
+
 def test_the_grid_edge_is_that_of_the_multipliers_that_competed():
     """x4 at one seed beside x0.5-x2 at two: the best, x2, is the largest
     weight measured at the most seeds, so it is at the grid's edge."""

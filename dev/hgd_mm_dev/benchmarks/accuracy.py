@@ -339,8 +339,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                             args.teacher_work_dir, args.cfg_options)
     tuned = (load_tuned_weights(args.tuned, current_key(setting))
              if args.tuned else {})
+    # Only the setting rows about to run must have been tuned by today's
+    # code (setting_arms builds the tuned rows of args.setting_methods).
     settings_tuned = (load_tuned_weights(args.settings_tuned,
-                                         current_key(setting))
+                                         current_key(setting),
+                                         checked=args.setting_methods)
                       if args.settings_tuned else tuned)
     plan = plan_of(args, tuned)
     # Every setting's teacher first: the import checks each against the

@@ -203,12 +203,16 @@ def best_arm(report: dict, method: str) -> Arm:
 
 
 def stale_sweeps(report: dict,
-                 current_key: Callable[[Arm], str]) -> List[str]:
-    """The swept methods whose best arm's runs in ``report`` were made by
-    other code than the arm's current key (``current_key``, e.g. HGD's
-    sweep from before its defaults changed), each described."""
+                 current_key: Callable[[Arm], str],
+                 methods: Optional[Sequence[str]] = None) -> List[str]:
+    """The swept methods (of ``methods``; all when None) whose best arm's
+    runs in ``report`` were made by other code than the arm's current key
+    (``current_key``, e.g. HGD's sweep from before its defaults changed),
+    each described."""
     stale = []
     for method in report['sweep']:
+        if methods is not None and method not in methods:
+            continue
         arm = best_arm(report, method)
         ran = {r.get('arm_key') for r in report.get('runs', [])
                if r['method'] == arm.name}
@@ -222,7 +226,8 @@ def stale_sweeps(report: dict,
 
 def load_tuned_weights(
         report_file: str,
-        current_key: Optional[Callable[[Arm], str]] = None
+        current_key: Optional[Callable[[Arm], str]] = None,
+        checked: Optional[Sequence[str]] = None
 ) -> Dict[str, Dict[str, float]]:
     """:func:`tuned_weights` of a tuning report on disk (``tuning.json``).
 
@@ -230,7 +235,10 @@ def load_tuned_weights(
     ``current_key`` (an arm's key under the current code,
     :func:`.provenance.arm_key`), where a method's best multiplier was found
     by other code than today's: its weight would be applied to a method it
-    was not chosen for."""
+    was not chosen for. ``checked`` limits that check to the methods whose
+    tuned rows are about to run (all when None): more seeds of PKD need
+    not wait for HGD's sweep to be run again after HGD's code changed. The
+    weights of every method are returned, as the report records them."""
     import json
     with open(report_file) as f:
         report = json.load(f)
@@ -239,7 +247,8 @@ def load_tuned_weights(
             f'{report_file} holds no weight sweep (its "sweep" is empty): '
             f'give the report of `tools/benchmarks/tuning.py` run with the '
             f'sweep arms (its default), e.g. docs/results/tuning.json.')
-    stale = stale_sweeps(report, current_key) if current_key else []
+    stale = (stale_sweeps(report, current_key, checked) if current_key
+             else [])
     if stale:
         raise ValueError(
             f'{report_file}: the best weight of {"; ".join(stale)} was '
