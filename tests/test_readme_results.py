@@ -465,3 +465,90 @@ def test_readme_distribution_term_on_tune_follows_the_json():
                 *ones, *threes)) in readme
     assert (f'HGD level with CWD ({hgd:.2f} -> {with_term:.2f} mAP, CWD '
             f'{cwd:.2f}), where HGD was {cwd - hgd:.2f} below it') in readme
+
+
+DISTRIBUTION = 'hgd+distribution@g1@x0.125'
+#: The settings, as the README names them, in its table's order.
+SETTING_NAMES = (('a', 'retinanet-depth'), ('b', 'faster-rcnn-depth'),
+                 ('c', 'fcos-depth'), ('d', 'resnet-mobilenetv2'))
+
+
+def distribution_on_val(report, setting):
+    """The channel-distribution candidate's row of a setting in
+    accuracy.json: its mean, std and seeds, its difference to the setting's
+    tuned HGD and to the best tuned peer (the matrix's), and the gap it
+    closes (%)."""
+    row = f'{setting}:{DISTRIBUTION}'
+    summary = report['summary']
+    peer = report['matrix'][setting]['hgd_vs_best_peer']['reference']
+
+    def versus(reference):
+        return next(d for d in summary['differences']
+                    if (d['method'], d['reference']) ==
+                    (row, f'{setting}:{reference}'))
+
+    mine = summary['methods'][row]
+    plain = report['matrix'][setting]['methods']['baseline']['mean']
+    teacher = report['teachers'][setting]['bbox_mAP']
+    return dict(mean=mine['mean'], std=mine['std'], n=mine['n'],
+                hgd=versus('hgd_tuned'), peer=versus(peer),
+                peer_name=peer.split('_')[0].upper(),
+                closed=100 * (mine['mean'] - plain) / (teacher - plain))
+
+
+def test_readme_distribution_term_on_val_follows_the_json():
+    """The README's table of the channel-distribution term on val (per
+    setting: its mean, std and seeds, minus HGD, minus the best tuned peer)
+    and its reading against issue 19's goals are accuracy.json's."""
+    with open(osp.join(REPO, 'docs', 'results', 'accuracy.json')) as f:
+        report = json.load(f)
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = f.read()
+    flat = ' '.join(readme.split())
+
+    def interval(d):
+        return f"{d['diff']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
+
+    found = {}
+    for letter, setting in SETTING_NAMES:
+        row = found[letter] = distribution_on_val(report, setting)
+        assert row['n'] >= 5 and row['hgd']['n_b'] >= 5
+        assert row['peer']['n_b'] >= 5
+        assert (f"| {letter} (`{setting}`) | {row['mean']:.2f} +- "
+                f"{row['std']:.2f} ({row['n']}) | {interval(row['hgd'])} | "
+                f"{interval(row['peer'])} ({row['peer_name']}) |") in readme
+    a, b = found['a'], found['b']
+    assert a['peer']['diff'] >= 1.0 and a['peer']['low'] > 0 and (
+        a['closed'] >= 90), 'the README says: both of a\'s goals met'
+    assert (f"leads the best tuned peer by {a['peer']['diff']:+.2f} with the "
+            f"interval above 0 and closes {a['closed']:.0f} % of the teacher "
+            f"- student gap") in flat
+    assert b['peer']['low'] < 0 < b['peer']['high'], 'level on b'
+    assert (f"on setting b it is level with {b['peer_name']} "
+            f"({interval(b['peer'])})") in flat
+    assert all(found[s]['peer']['low'] > 0 for s in 'cd')
+    assert all(found[s]['hgd']['low'] > 0 for s in 'abcd'), (
+        'the README says: above HGD on every setting')
+
+
+def test_readme_hgds_default_path_is_unchanged_by_the_term():
+    """The README's evidence that HGD's default path runs the same code
+    with the term in it: HGD's tune runs on setting b before (the defaults
+    study) and after (the distribution study), on the same CPU, score the
+    same."""
+    def hgd_runs(name):
+        with open(osp.join(REPO, 'docs', 'results', f'{name}.json')) as f:
+            runs = json.load(f)['runs']
+        return {r['seed']: r for r in runs if r['method'] == 'hgd@x0.125'}
+
+    before = hgd_runs('tuning_defaults_faster-rcnn-depth')
+    after = hgd_runs('tuning_v3-distribution_faster-rcnn-depth')
+    assert sorted(before) == sorted(after) == [0, 1]
+    for seed in (0, 1):
+        assert before[seed]['arm_key'] != after[seed]['arm_key']
+        assert before[seed]['cpu'] == after[seed]['cpu']
+        assert before[seed]['bbox_mAP'] == after[seed]['bbox_mAP']
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = ' '.join(f.read().split())
+    assert ('on the same CPU, gave the same {:.1f} and {:.1f} mAP'.format(
+        after[0]['bbox_mAP'], after[1]['bbox_mAP'])) in readme
