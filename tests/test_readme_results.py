@@ -360,10 +360,11 @@ def test_readme_setting_d_val_reading_follows_the_json():
     assert best['method'] == 'hgd_tuned' and best['low'] > 0, (
         'the README says: HGD\'s defaults travel best')
     assert {m: v['n'] for m, v in reading['methods'].items()} == {
-        m: 5 for m in ('baseline', 'hgd_tuned', 'pkd_tuned', 'cwd_tuned',
-                       'mgd_tuned')}, 'the README says: 5 seeds'
-    assert (f"5 seeds at setting a's weights unchanged: {reading['versus']}"
-            in readme)
+        **{m: 5 for m in ('baseline', 'hgd_tuned', 'cwd_tuned', 'mgd_tuned')},
+        'pkd_tuned': 18}, 'the README says: 5 seeds, PKD 18'
+    assert best['reference'] == 'pkd_tuned'
+    assert ("5 seeds (PKD, the best tuned peer, 18) at setting a's weights "
+            f"unchanged: {reading['versus']}") in readme
     assert reading['gap'] in readme
     plain = reading['methods']['baseline']
     half = (best['high'] - best['low']) / 2
