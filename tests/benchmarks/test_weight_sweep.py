@@ -238,20 +238,24 @@ def test_down_weighted_candidates_reach_the_group_weight(name, group):
         assert w_low == pytest.approx(w_equal * (0.25 if g == group else 1))
 
 
+def tune_split_key():
+    """The arm key function of a tune-split study of the main pair (a
+    placeholder teacher: keys do not depend on it)."""
+    from hgd_mm_dev.benchmarks import accuracy, study
+    return accuracy.current_key(study.Setting(
+        data_root='d', split='tune', teacher={'checkpoint': 'teacher.pth'},
+        teacher_split_metrics={}, base_options={}, quick=False))
+
+
 def test_tuned_weights_of_other_code_are_refused(tmp_path):
     """A sweep whose best arm ran as another arm key (HGD's sweep from
     before its defaults changed) gives no tuned row; the same report whose
     runs carry today's key does."""
     import json
 
-    from hgd_mm_dev.benchmarks import accuracy, study
     runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5]})
     summary = summarize(runs, [])
-    setting = study.Setting(data_root='d', split='tune',
-                            teacher={'checkpoint': 'teacher.pth'},
-                            teacher_split_metrics={}, base_options={},
-                            quick=False)
-    key = accuracy.current_key(setting)
+    key = tune_split_key()
     today = key(sweep.sweep_arm('hgd', 0.5))
     report = tmp_path / 'tuning.json'
     for run in runs:
@@ -274,14 +278,9 @@ def test_only_the_rows_about_to_run_must_be_tuned_by_todays_code(tmp_path):
     seeds of PKD's (``checked``): the weights are returned as recorded."""
     import json
 
-    from hgd_mm_dev.benchmarks import accuracy, study
     runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5],
                     'pkd@x0.5': [39.0, 39.5], 'pkd@x1': [38.0, 38.2]})
-    setting = study.Setting(data_root='d', split='tune',
-                            teacher={'checkpoint': 'teacher.pth'},
-                            teacher_split_metrics={}, base_options={},
-                            quick=False)
-    key = accuracy.current_key(setting)
+    key = tune_split_key()
     pkd_now = key(sweep.sweep_arm('pkd', 0.5))
     for run in runs:
         run['arm_key'] = pkd_now if run['method'] == 'pkd@x0.5' else 'old'
@@ -314,13 +313,9 @@ def test_a_settings_sweep_is_checked_against_its_own_configs(tmp_path):
     key are not."""
     import json
 
-    from hgd_mm_dev.benchmarks import accuracy, study, tuning
+    from hgd_mm_dev.benchmarks import tuning
     runs = runs_of({'hgd@x0.5': [41.0, 41.2], 'hgd@x1': [40.0, 40.5]})
-    setting = study.Setting(data_root='d', split='tune',
-                            teacher={'checkpoint': 'teacher.pth'},
-                            teacher_split_metrics={}, base_options={},
-                            quick=False)
-    key = accuracy.current_key(setting)
+    key = tune_split_key()
     main_arm = sweep.sweep_arm('hgd', 0.5)
     depth_arm = tuning.on_setting(main_arm, 'retinanet-depth')
     assert key(main_arm) != key(depth_arm)
