@@ -24,7 +24,7 @@ def test_names_parse_into_a_mechanism_and_a_multiplier():
         assert parse_mechanism_name(other) is None, other
     assert [m for m in MECHANISMS if not MECHANISMS[m].beyond_fpn] == [
         'distribution@g1', 'distribution@g3', 'cross-head', 'fixed-macro',
-        'no-micro', 'no-teacher-confidence']
+        'no-micro', 'no-teacher-confidence', 'no-distribution']
 
 
 def test_mechanism_arms_add_one_mechanism_to_the_sweeps_hgd():
@@ -81,7 +81,8 @@ def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
         'hierarchy', 'hierarchy@bb0.25', 'hierarchy+decay', 'hints',
         'hints+decay', 'review', 'review@hint0.5', 'review@hint2',
         'review@hint4', 'distribution@g1', 'distribution@g3', 'cross-head',
-        'fixed-macro', 'no-micro', 'no-teacher-confidence'}
+        'fixed-macro', 'no-micro', 'no-teacher-confidence',
+        'no-distribution'}
     distiller = distiller_of(
         arm_named(f'hgd+{mechanism}@x0.5').options)
     assert distiller.schedule() == pytest.approx(15.0 * 0.5)
@@ -98,14 +99,15 @@ def test_each_mechanism_adds_its_group_beside_the_neck(mechanism, group):
 
 
 def test_each_default_switched_off_is_the_main_pairs_ablation():
-    """``hgd+fixed-macro``, ``hgd+no-micro`` and ``hgd+no-teacher-confidence``
-    are the sweep's HGD with one default off: the option is the one the
-    main pair's ablation config sets, and the distiller built from the arm
-    lacks the mechanism its reference has."""
+    """``hgd+fixed-macro``, ``hgd+no-micro``, ``hgd+no-teacher-confidence``
+    and ``hgd+no-distribution`` are the sweep's HGD with one default off:
+    the option is the one the main pair's ablation config sets, and the
+    distiller built from the arm lacks the mechanism its reference has."""
     from mmengine.config import Config
 
     from hgd_mm_dev.benchmarks.accuracy import ABLATIONS
-    for variant in ('fixed-macro', 'no-micro', 'no-teacher-confidence'):
+    for variant in ('fixed-macro', 'no-micro', 'no-teacher-confidence',
+                    'no-distribution'):
         ablation = Config.fromfile(ABLATIONS[f'hgd_{variant}'].config)
         for key, value in MECHANISMS[variant].options.items():
             node = ablation
@@ -124,19 +126,26 @@ def test_each_default_switched_off_is_the_main_pairs_ablation():
     assert no_confidence.micro.teacher_share == 0.0
     assert no_confidence.macro.mode == 'gap'
     assert no_confidence.schedule() == pytest.approx(15.0 * 0.125)
+    assert reference.imitation_loss.gamma == 1.0
+    no_distribution = distiller_of(
+        arm_named('hgd+no-distribution@x0.125').options)
+    assert no_distribution.imitation_loss.gamma == 0.0
+    assert no_distribution.micro is not None
 
 
 @pytest.mark.parametrize('gamma', [1.0, 3.0])
 def test_distribution_arms_add_the_channel_divergence_to_the_levels(gamma):
     """``hgd+distribution@g<gamma>`` is the sweep's HGD whose imitation loss
     adds gamma times the channel-wise divergence to its feature term, on the
-    same neck levels, weights and total weight as its reference."""
+    same neck levels, weights and total weight as its reference (HGD v3's
+    default since: gamma=1 is the reference itself)."""
     arm = arm_named(f'hgd+distribution@g{gamma:g}@x0.125')
     distiller = distiller_of(arm.options)
     loss = distiller.imitation_loss
     assert (loss.attention, loss.gamma, loss.alpha, loss.tau) == (
         'channel_distribution', gamma, 1.0, 1.0)
     reference = distiller_of(arm_named('hgd@x0.125').options)
-    assert reference.imitation_loss.gamma == 0.0
+    assert reference.imitation_loss.attention == 'channel_distribution'
+    assert reference.imitation_loss.gamma == 1.0
     assert distiller.macro.stage_groups == reference.macro.stage_groups
     assert distiller.schedule() == pytest.approx(reference.schedule())

@@ -28,10 +28,12 @@ hgd_distiller = dict(
     # per-channel standardisation over the batch of both sides before
     # comparing (ablation no-consistency: normalization='none')
     normalization='batch_channel_std',
-    # hands-on imitation: alpha * feature term + gamma * attention term
-    # (1 - cos of raw spatial maps); the attention term is off by default
-    # (ablation with-attention: gamma=1)
-    loss=dict(alpha=1.0, gamma=0.0, attention='spatial'),
+    # hands-on imitation: alpha * feature term (what to produce) + gamma *
+    # hands-on term (where to look: tau^2 KL from each raw teacher channel's
+    # softmax over positions to the student's; ablation no-distribution:
+    # gamma=0)
+    loss=dict(alpha=1.0, gamma=1.0, attention='channel_distribution',
+              tau=1.0),
     # micro re-weighting inside a feature map: half the loss a plain mean,
     # half guided, summing to 1 per image (ablation no-micro: micro=None);
     # the guided half follows the boxes (cells weighted by area^-0.5) and the
@@ -43,9 +45,10 @@ hgd_distiller = dict(
     # macro re-weighting across stages: 1/K scaled by each stage's running
     # loss, so matched stages weigh less (ablation fixed-macro: mode='fixed')
     macro=dict(mode='gap'),
-    # total weight w(t) over training: 15 (PKD's total strength, see
-    # HGDDistiller), linear warm-up over 500 iterations (as the COCO
-    # schedules warm up the learning rate; VOC's do not), then constant
+    # total weight w(t) over training: 15 (the total strength of MMRazor's
+    # COCO PKD recipe, see HGDDistiller), linear warm-up over 500 iterations
+    # (as the COCO schedules warm up the learning rate; VOC's do not), then
+    # constant
     schedule=dict(loss_weight=15.0, warmup_iters=500, decay='constant'))
 
 # _delete_: replaces the family config's detector (and validation loop).

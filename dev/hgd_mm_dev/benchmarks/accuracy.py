@@ -80,7 +80,7 @@ ABLATIONS = {
         f'hgd_{name}',
         osp.join(MINI_CONFIGS, 'ablations', f'hgd_ablation_{name}_{PAIR}'))
     for name in ('fixed-macro', 'no-micro', 'no-teacher-confidence',
-                 'no-consistency', 'with-attention', 'all-stages')
+                 'no-consistency', 'no-distribution', 'all-stages')
 }
 #: (method, reference) pairs reported with their Welch intervals.
 COMPARISONS: Tuple[Tuple[str, str], ...] = (

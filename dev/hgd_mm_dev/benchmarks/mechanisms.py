@@ -79,6 +79,7 @@ MECHANISMS: Dict[str, Mechanism] = {
     'no-micro': Mechanism({HGD + 'micro': None}, beyond_fpn=False),
     'no-teacher-confidence': Mechanism({HGD + 'micro.teacher_share': 0.0},
                                        beyond_fpn=False),
+    'no-distribution': Mechanism({HGD + 'loss.gamma': 0.0}, beyond_fpn=False),
 }
 
 

@@ -325,8 +325,9 @@ def test_neck_only_hgd_equals_mmrazor_pkd():
 def test_defaults_are_hgd_v3():
     """The one-line distiller: FPN levels, projection only where channels
     differ, micro weights on with half of their guided part following the
-    teacher head's confidence, gap stage weights, no attention term, no
-    hints or cross-head term."""
+    teacher head's confidence, gap stage weights, the hands-on term showing
+    each channel where its teacher channel fires, no hints or cross-head
+    term."""
     algorithm = build(
         hgd_algorithm(tiny_retinanet(18, 8, 32), tiny_retinanet(50, 16, 32)))
     distiller = algorithm.distiller
@@ -339,7 +340,9 @@ def test_defaults_are_hgd_v3():
     assert distiller.needs_teacher_confidence
     assert distiller.hints is None and distiller.cross_head is None
     assert distiller.macro.mode == 'gap'
-    assert distiller.imitation_loss.gamma == 0.0
+    assert distiller.imitation_loss.gamma == 1.0
+    assert distiller.imitation_loss.attention == 'channel_distribution'
+    assert distiller.imitation_loss.tau == 1.0
     assert distiller.schedule.loss_weight == 15.0
     losses = optimizer_steps(algorithm, steps=2)
     lambdas = torch.stack([losses[f'distill.lambda_hgd_neck_{i}']
@@ -508,7 +511,8 @@ def test_hierarchy_distils_what_the_detector_reads_with_its_own_norm():
     algorithm = build(hgd_algorithm(
         tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
         distiller=dict(stages='hierarchy', backbone_normalization='stage_std',
-                       micro=None, macro=dict(mode='fixed'))))
+                       micro=None, macro=dict(mode='fixed'),
+                       loss=dict(gamma=0.0))))
     distiller = algorithm.distiller
     # FPN start_level=1: C2 (backbone.0) is never read, so not distilled.
     assert [s.name for s, _ in distiller.pairs] == [

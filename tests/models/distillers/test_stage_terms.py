@@ -93,9 +93,13 @@ def test_terms_are_fp32_under_bf16_autocast():
 
 
 def test_distiller_losses_match_a_reference_from_the_recorded_features():
-    """The whole loss path (batch standardisation, no micro, no attention,
-    fixed 1/K_g within each group of stages, w=15, all stages) against its
-    definition, computed from the features the recorders hold."""
+    """The whole loss path (batch standardisation, no micro, the default
+    hands-on term, fixed 1/K_g within each group of stages, w=15, all
+    stages) against its definition, computed from the features the
+    recorders hold; the hands-on term by MMRazor's ChannelWiseDivergence
+    (the same divergence, written independently)."""
+    from mmrazor.models.losses import ChannelWiseDivergence
+    divergence = ChannelWiseDivergence(tau=1.0, loss_weight=1.0)
     algorithm = build(
         hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
                       distiller=dict(stages='all', micro=None,
@@ -114,8 +118,12 @@ def test_distiller_losses_match_a_reference_from_the_recorded_features():
         if student_map.shape[-2:] != teacher[t.name].shape[-2:]:
             pytest.fail(f'{s.name} and {t.name} differ in size: the tiny '
                         f'pair is meant to pair equal strides')
-        expected = (standardize_over_batch(project(connector, student_map)) -
+        aligned = project(connector, student_map)
+        expected = (standardize_over_batch(aligned) -
                     standardize_over_batch(teacher[t.name])).pow(2).mean()
+        # (MMRazor views the maps: give it contiguous ones)
+        expected = expected + divergence(aligned.contiguous(),
+                                         teacher[t.name].contiguous())
         torch.testing.assert_close(
             losses[f'distill.loss_hgd_{s.key}'].detach(),
             15.0 / num_stages * expected, atol=1e-5, rtol=1e-4)

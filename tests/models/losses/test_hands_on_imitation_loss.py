@@ -79,9 +79,8 @@ def test_attention_gradient_reaches_the_raw_student_only():
     student_hat, teacher_hat, student_raw, teacher_raw = (torch.randn(
         2, 4, 5, 5, generator=generator, requires_grad=True)
                                                           for _ in range(4))
-    HandsOnImitationLoss(alpha=0.0, gamma=1.0)(student_hat, teacher_hat,
-                                               None, student_raw,
-                                               teacher_raw).backward()
+    HandsOnImitationLoss(alpha=0.0, gamma=1.0, attention='spatial')(
+        student_hat, teacher_hat, None, student_raw, teacher_raw).backward()
     assert student_raw.grad is not None and student_raw.grad.abs().sum() > 0
     assert teacher_raw.grad is None and teacher_hat.grad is None
     # alpha=0: the standardised maps only feed the feature term.
@@ -98,8 +97,10 @@ def test_gamma_zero_is_weighted_l2():
 def test_exactly_zero_when_student_equals_teacher():
     teacher = torch.randn(3, 8, 6, 7)
     weights = torch.rand(3, 6, 7)
-    loss = HandsOnImitationLoss()(teacher.clone(), teacher, weights)
-    assert loss.item() == pytest.approx(0.0, abs=1e-6)  # cos rounding
+    for attention in ('channel_distribution', 'spatial'):
+        loss = HandsOnImitationLoss(attention=attention)(teacher.clone(),
+                                                         teacher, weights)
+        assert loss.item() == pytest.approx(0.0, abs=1e-6)  # rounding
     feature_only = HandsOnImitationLoss(gamma=0.0)
     assert feature_only(teacher.clone(), teacher, weights).item() == 0.0
 
@@ -225,3 +226,32 @@ def test_channel_distribution_gradient_reaches_the_raw_student_only():
 def test_non_positive_tau_is_refused():
     with pytest.raises(ValueError, match='tau=0'):
         HandsOnImitationLoss(attention='channel_distribution', tau=0)
+
+
+def test_default_is_hgd_v3s_channel_distribution_term():
+    # The defaults are the method's: the feature term plus gamma=1 times the
+    # channel-distribution term at tau=1.
+    generator = torch.Generator().manual_seed(11)
+    student, teacher, student_raw, teacher_raw = (torch.randn(
+        2, 3, 4, 5, generator=generator, dtype=torch.float64)
+        for _ in range(4))
+    expected = (HandsOnImitationLoss(gamma=0.0)(student, teacher).item() +
+                reference_channel_distribution(student_raw, teacher_raw, 1.0))
+    assert HandsOnImitationLoss()(student, teacher, None, student_raw,
+                                  teacher_raw).item() == pytest.approx(
+                                      expected, rel=1e-9)
+
+
+def test_channel_distribution_takes_non_contiguous_maps():
+    # Maps from a channels_last model are not contiguous (MMRazor's
+    # ChannelWiseDivergence views them and fails): the same number as the
+    # contiguous maps.
+    generator = torch.Generator().manual_seed(12)
+    student, teacher = (torch.randn(2, 4, 5, 6, generator=generator)
+                        for _ in range(2))
+    loss = HandsOnImitationLoss(alpha=0.0)
+    channels_last = [x.contiguous(memory_format=torch.channels_last)
+                     for x in (student, teacher)]
+    assert not channels_last[0].is_contiguous()
+    assert loss(*channels_last).item() == pytest.approx(
+        loss(student, teacher).item(), rel=1e-6)
