@@ -94,6 +94,15 @@ def test_ablations_count_only_with_the_interval_above_0():
     # met) and +1.50 (met)
     assert micro[0].startswith('+0.10 [-') and not micro[1]
     assert macro[0].startswith('+1.50 [+') and macro[1]
+    # the ablations that did not run: not measured, not met
+    assert rows[(main, 'hands-on term: HGD - hgd_no-distribution, 95 % CI '
+                 'above 0')] == ('not measured', False)
+    assert rows[(main, 'teacher confidence: HGD - hgd_no-teacher-confidence'
+                 ', 95 % CI above 0')] == ('not measured', False)
+    # no ablation at all ran: no ablation rows
+    plain = rows_of(hgd_goals(report_of(
+        runs_of({'baseline': 20.0, 'hgd': 40.0}))))
+    assert not any('HGD - hgd_' in goal for _, goal in plain)
 
 
 def test_sharper_target_takes_the_interval_where_the_std_is_too_wide():
