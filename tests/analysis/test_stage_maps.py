@@ -10,7 +10,7 @@ from hgd_mm.analysis import stage_maps
 def test_maps_reproduce_each_stage_loss(micro):
     algorithm = build(
         hgd_algorithm(tiny_retinanet(18, 8, 16), tiny_retinanet(50, 16, 32),
-                      distiller=dict(micro=micro)))
+                      distiller=dict(micro=micro, loss=dict(gamma=0.0))))
     algorithm.eval()
     inputs, samples = demo_batch(algorithm, batch_size=1, size=256)
     with torch.no_grad():
@@ -26,7 +26,8 @@ def test_maps_reproduce_each_stage_loss(micro):
         stage_lambda = losses[f'distill.lambda_hgd_{key}'].item()
         assert stage['loss'] == pytest.approx(share / (weight * stage_lambda),
                                               rel=1e-5)
-        # gamma=0: one image's L_k is its error map weighted by W.
+        # The maps show the feature term; with the hands-on term off
+        # (gamma=0) one image's L_k is its error map weighted by W.
         assert float((stage['weights'] * stage['error']).sum()) == \
             pytest.approx(stage['loss'], rel=1e-5)
         assert stage['error'].shape == stage['weights'].shape
